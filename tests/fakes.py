@@ -1,0 +1,42 @@
+"""Deterministic fakes passed into the code under test (never patched in)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from rag.embeddings import Embedder
+from rag.text import analyze
+
+
+class FakeEmbedder(Embedder):
+    """Bag of stems under a hash-seeded random projection: texts sharing words get similar vectors.
+
+    Deterministic across runs and processes; counts its calls so tests can see what was (re-)embedded.
+    """
+
+    def __init__(self, name: str = "fake-embedder", dimension: int = 64, fail_after: int | None = None) -> None:
+        self.name = name
+        self.dimension = dimension
+        self.calls = 0
+        self.texts_embedded = 0
+        self.fail_after = fail_after  # raise KeyboardInterrupt on this call number (simulates Ctrl-C)
+
+    def _token_vector(self, token: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "little")
+        return np.random.default_rng(seed).standard_normal(self.dimension).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise KeyboardInterrupt("simulated Ctrl-C while embedding")
+        self.texts_embedded += len(texts)
+        rows = []
+        for text in texts:
+            vector = np.zeros(self.dimension, dtype=np.float32)
+            for token in analyze(text) or ["<empty>"]:
+                vector += self._token_vector(token)
+            rows.append(vector / (np.linalg.norm(vector) or 1.0))
+        return np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimension)

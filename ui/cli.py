@@ -1,0 +1,157 @@
+"""The `newsrag` command: the only place besides the web app that prints or turns errors into messages.
+
+Exit status: 0 success, 1 some inputs failed (or a runtime error), 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rag.config import Settings
+from rag.errors import ConfigError, RagError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _settings() -> Settings:
+    return Settings.load()
+
+
+# --- ingest / list / remove / reindex -----------------------------------------------------------------------
+def _progress_bar(enabled: bool) -> tuple[Callable[[int, Any], None] | None, Callable[[], None]]:
+    """A tqdm bar (articles/s) on a terminal; nothing when piped or --json."""
+    if not enabled:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(unit=" articles", desc="ingest", file=sys.stderr, dynamic_ncols=True)
+
+    def update(count: int, _item: Any) -> None:
+        bar.update(count - bar.n)
+
+    return update, bar.close
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest import ingest
+
+    settings = _settings()
+    update, close = _progress_bar(sys.stderr.isatty() and not args.json)
+    try:
+        report = ingest(args.inputs, source=args.source, settings=settings, progress=update)
+    finally:
+        close()
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        for source, reason in report.failed:
+            print(f"failed: {source}: {reason}", file=sys.stderr)
+        counts = report.to_dict()
+        summary = f"{counts['added']} added, {counts['updated']} updated, {counts['unchanged']} unchanged, " \
+                  f"{len(report.failed)} failed"
+        if not report.changed and not report.failed:
+            summary = f"nothing changed: {summary}"
+        print(summary)
+    return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rag.store import Store
+
+    articles = Store(_settings()).articles()
+    if args.json:
+        _print_json([a.to_dict() for a in articles])
+        return EXIT_OK
+    if not articles:
+        print("the index is empty: add articles with `newsrag ingest PATH_OR_URL`")
+        return EXIT_OK
+    width = max(len(a.id) for a in articles)
+    for a in articles:
+        print(f"{a.id:<{width}}  {a.published or '-':<10}  {a.source or '-':<14}  {a.chunks:>4} chunks  {a.title}")
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from ingest import remove
+
+    removed = remove(args.ids, settings=_settings())
+    print(f"removed {len(removed)} article(s): {', '.join(removed)}")
+    return EXIT_OK
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    from ingest import reindex
+
+    settings = _settings()
+    update, close = _progress_bar(sys.stderr.isatty())
+    try:
+        report = reindex(settings, progress=update)
+    finally:
+        close()
+    print(f"re-embedded {len(report.added)} article(s) with {settings.embedding_model}")
+    return EXIT_OK
+
+
+# --- parser ------------------------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsrag", description="Ask questions about news articles; every answer cites its passages."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser("ingest", help="add files, directories, article URLs or feeds to the index")
+    p.add_argument("inputs", nargs="+", metavar="PATH_OR_URL")
+    p.add_argument("--source", help="outlet name for these articles (overrides what the input says)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(run=cmd_ingest)
+
+    p = commands.add_parser("list", help="show the indexed articles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_list)
+
+    p = commands.add_parser("remove", help="remove articles by id (see `newsrag list`)")
+    p.add_argument("ids", nargs="+", metavar="ID")
+    p.set_defaults(run=cmd_remove)
+
+    p = commands.add_parser("reindex", help="re-embed all articles with the configured embedding model")
+    p.set_defaults(run=cmd_reindex)
+
+    _add_extra_commands(commands)
+    return parser
+
+
+def _add_extra_commands(commands: Any) -> None:
+    """ask, eval and chat live in their own modules to keep this one small."""
+    from ui import cli_answer
+
+    cli_answer.register(commands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigError as exc:
+        print(f"newsrag: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RagError as exc:
+        print(f"newsrag: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("newsrag: interrupted; the index keeps every article that was completely written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
