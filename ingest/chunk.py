@@ -68,12 +68,26 @@ def _pack(units: list[_Unit], size: int, overlap: int) -> list[tuple[int, int]]:
     while first < len(units):
         last = first
         while last + 1 < len(units) and units[last + 1].end - units[first].start <= size:
+            if _better_break_before(units, first, last + 1, size):
+                break
             last += 1
         spans.append((units[first].start, units[last].end))
         if last + 1 >= len(units):
             break
         first = _overlap_start(units, first, last, overlap)
     return spans
+
+
+def _better_break_before(units: list[_Unit], first: int, candidate: int, size: int) -> bool:
+    """Stop before a paragraph that would not fit whole here but fits whole in the next chunk: a paragraph
+    is one topic, and splitting it between two chunks makes both worse to retrieve."""
+    unit = units[candidate]
+    if unit.paragraph == units[candidate - 1].paragraph:
+        return False
+    paragraph_end = max(u.end for u in units[candidate:] if u.paragraph == unit.paragraph)
+    fits_here = paragraph_end - units[first].start <= size
+    fits_alone = paragraph_end - unit.start <= size
+    return not fits_here and fits_alone
 
 
 def _overlap_start(units: list[_Unit], first: int, last: int, overlap: int) -> int:

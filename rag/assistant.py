@@ -24,7 +24,7 @@ from rag.llm import LLMClient, make_chat_model
 from rag.retrieve import Filters, Retrieval, Retriever, lexical_idf
 from rag.schema import Answer
 from rag.store import Store
-from rag.text import guess_language
+from rag.text import guess_language, terms
 
 MESSAGES = {
     "de": {
@@ -187,7 +187,8 @@ class Assistant:
         clock = time.perf_counter()
         passages = self._passages(request)
         idf = lexical_idf(self.store.lexical())
-        sentences = select_sentences(request.query, passages, idf)
+        focus = terms(request.question) if request.query != request.question else ()
+        sentences = select_sentences(request.query, passages, idf, focus)
         claims = [Claim(passages[s.passage].text[s.start : s.end], [s.passage], {s.passage: (s.start, s.end)})
                   for s in sentences]
         text, citations = render(claims, passages)

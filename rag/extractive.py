@@ -7,7 +7,8 @@ ranked passages. The answer keeps 2 to 4 sentences, in passage order and reading
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from rag.retrieve import Passage
@@ -18,6 +19,7 @@ MIN_SENTENCES = 2
 MAX_CHARS = 700
 COMPOUND_MIN = 5  # a query stem this long also matches inside compounds
 COMPOUND_CREDIT = 0.7
+LEAD_CHARS, LEAD_BONUS = 600, 0.08
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,34 @@ class Sentence:
     score: float
 
 
-def term_weights(question: str, idf: dict[str, float]) -> dict[str, float]:
+FOCUS_BOOST = 2.0  # a follow-up's own words count double against the words borrowed from the conversation
+
+# Answer types: what a question word asks for, and a pattern a sentence holding such an answer contains.
+_MONTHS = r"(?:Jänner|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
+_WEEKDAYS = r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
+ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
+    (re.compile(r"\b(wann|seit wann|bis wann|in welchem jahr|welchem jahrhundert|when|what year)\b", re.I),
+     re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|{_WEEKDAYS}|Jahrhundert|gestern|heute|morgen)\b")),
+    (re.compile(r"\b(wie viele|wie viel|wie hoch|wie groß|wie lange|wie alt|wie weit|how many|how much)\b", re.I),
+     re.compile(r"\d|\b(eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|hundert|tausend|Million|Milliard)",
+                re.I)),
+    (re.compile(r"^\s*(wo|wohin|woher|where)\b", re.I),
+     re.compile(r"\b(in|nach|aus|bei|im)\s+[A-ZÄÖÜ][a-zäöüß]+")),
+]
+ANSWER_TYPE_BONUS = 0.12
+
+
+def term_weights(question: str, idf: dict[str, float], focus: Collection[str] = ()) -> dict[str, float]:
     query_terms = terms(question)
     top = max(idf.values(), default=1.0)
-    return {t: idf.get(t, top) for t in query_terms}
+    return {t: idf.get(t, top) * (FOCUS_BOOST if t in focus else 1.0) for t in query_terms}
+
+
+def answer_type_bonus(question: str, sentence: str) -> float:
+    for asks, holds in ANSWER_TYPES:
+        if asks.search(question):
+            return ANSWER_TYPE_BONUS if holds.search(sentence) else 0.0
+    return 0.0
 
 
 def sentence_score(weights: dict[str, float], sentence: str) -> float:
@@ -49,23 +75,36 @@ def sentence_score(weights: dict[str, float], sentence: str) -> float:
     return got / total
 
 
-def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[str, float]) -> list[Sentence]:
-    weights = term_weights(question, idf)
+def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[str, float],
+                        focus: Collection[str] = ()) -> list[Sentence]:
+    weights = term_weights(question, idf, focus)
     found = []
     for rank, passage in enumerate(passages):
         for start, end in sentence_spans(passage.text):
             text = passage.text[start:end]
+            if _is_heading(text):
+                continue
             score = sentence_score(weights, text)
+            if score > 0:
+                score += answer_type_bonus(question, text)
             if len(text) < 25:  # subheadings and fragments: rarely an answer on their own
                 score *= 0.5
             score += 0.05 / (1 + rank)  # ties go to the better passage
+            if passage.start + start < LEAD_CHARS:
+                score += LEAD_BONUS  # news put the main facts first (inverted pyramid)
             found.append(Sentence(rank, start, end, score))
     return found
 
 
-def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, float]) -> list[Sentence]:
-    """The 2-4 sentences that answer best, in reading order."""
-    candidates = candidate_sentences(question, passages, idf)
+def _is_heading(text: str) -> bool:
+    """A subheading or caption line: short and without a sentence ending. Never an answer on its own."""
+    return len(text) < 80 and not text.rstrip().endswith((".", "!", "?", '"', "“", "”", ")", "…", "»", "«"))
+
+
+def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, float],
+                     focus: Collection[str] = ()) -> list[Sentence]:
+    """The 2-4 sentences that answer best, in reading order. `focus`: stems that weigh double."""
+    candidates = candidate_sentences(question, passages, idf, focus)
     if not candidates:
         return []
     ranked = sorted(candidates, key=lambda s: -s.score)

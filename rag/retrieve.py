@@ -140,7 +140,7 @@ class Retriever:
         passages = self._materialise(ranked, dense_hits, k, per_article or self.settings.per_article)
         if merge:
             passages = merge_neighbours(passages)
-        relevance = query_coverage(query, passages[0].text, lexical) if passages else 0.0
+        relevance = max((query_coverage(query, p.text, lexical) for p in passages[:3]), default=0.0)
         timings["fusion"] = time.perf_counter() - clock
         return Retrieval(passages, relevance, timings)
 
@@ -162,26 +162,28 @@ class Retriever:
 
     def _materialise(self, ranked: list[tuple[str, float]], dense: dict[str, DenseEntry],
                      k: int, per_article: int) -> list[Passage]:
-        """The top k chunks as passages, at most `per_article` from one article."""
-        missing = [cid for cid, _ in ranked[: k * 4] if cid not in dense]
+        """The top k chunks as passages, at most `per_article` from one article while others are available;
+        when the other articles run out, the remaining slots go to the best of the capped chunks."""
+        window = ranked[: k * 4]
+        missing = [cid for cid, _ in window if cid not in dense]
         fetched = self.store.get_chunks(missing) if missing else {}
         per: dict[str, int] = {}
-        passages: list[Passage] = []
-        for cid, score in ranked:
-            if cid in dense:
-                text, meta = dense[cid][1], dense[cid][2]
-            elif cid in fetched:
-                text, meta = fetched[cid]
-            else:
-                continue  # beyond the fetched window (or deleted meanwhile)
-            article = str(meta["article_id"])
+        chosen: list[Passage] = []
+        overflow: list[Passage] = []
+        for cid, score in window:
+            found = (dense[cid][1], dense[cid][2]) if cid in dense else fetched.get(cid)
+            if found is None:
+                continue  # deleted since the lexical index was built
+            passage = Passage.from_chunk(cid, found[0], found[1], score)
+            article = passage.article_id
             if per.get(article, 0) >= per_article:
+                overflow.append(passage)
                 continue
             per[article] = per.get(article, 0) + 1
-            passages.append(Passage.from_chunk(cid, text, meta, score))
-            if len(passages) == k:
-                break
-        return passages
+            chosen.append(passage)
+            if len(chosen) == k:
+                return chosen
+        return sorted(chosen + overflow[: k - len(chosen)], key=lambda p: -p.score)
 
 
 def merge_neighbours(passages: Sequence[Passage]) -> list[Passage]:
@@ -207,7 +209,7 @@ def _join(a: Passage, b: Passage) -> Passage:
         text, end = first.text, first.end
     else:
         gap = second.start - first.end
-        joiner = "" if gap < 0 else " " * gap if gap <= 2 else " "
+        joiner = "" if gap < 0 else "\n\n" if gap == 2 else " "  # chunks part at paragraph breaks or spaces
         text = first.text + joiner + second.text[max(0, first.end - second.start):]
         end = second.end
     return replace(first, text=text, end=end, score=max(a.score, b.score), chunk_id=a.chunk_id,

@@ -21,8 +21,35 @@ _EXTRA_STOPWORDS = {
     "worden", "sei", "seien", "habe", "haben", "hat", "hatte", "hatten", "ist", "sind", "war", "waren",
     "dass", "daß", "denn", "dazu", "davon", "darauf", "laut", "sowie", "etwa", "mehr", "beim", "vom", "zum",
     "zur", "ins", "im", "am", "ob", "kann", "können", "konnte", "konnten", "soll", "sollen", "sagte",
+    "fand", "fanden", "findet", "finden", "statt", "stattfinden", "stattgefunden", "genau", "eigentlich",
 }
 STOPWORDS: frozenset[str] = frozenset(w.lower() for w in STOPWORDS_GERMAN) | frozenset(_EXTRA_STOPWORDS)
+
+# Strong verbs change their stem ("trafen", "getroffen" → "treffen"), which a suffix stemmer cannot undo.
+# News questions use the present ("Wo treffen sich ...") while reports use the past: map the common ones.
+_STRONG_VERBS = {
+    "treffen": "traf trafen trafst getroffen", "sprechen": "sprach sprachen gesprochen",
+    "geben": "gab gaben gegeben", "nehmen": "nahm nahmen genommen", "kommen": "kam kamen gekommen",
+    "gehen": "ging gingen gegangen", "stehen": "stand standen gestanden", "sehen": "sah sahen gesehen",
+    "ziehen": "zog zogen gezogen", "schreiben": "schrieb schrieben geschrieben",
+    "bleiben": "blieb blieben geblieben", "fallen": "fiel fielen gefallen", "halten": "hielt hielten gehalten",
+    "lassen": "ließ ließen gelassen", "liegen": "lag lagen gelegen", "rufen": "rief riefen gerufen",
+    "schließen": "schloss schlossen geschlossen", "sitzen": "saß saßen gesessen",
+    "tragen": "trug trugen getragen", "verlieren": "verlor verloren", "gewinnen": "gewann gewannen gewonnen",
+    "beginnen": "begann begannen begonnen", "bringen": "brachte brachten gebracht",
+    "denken": "dachte dachten gedacht", "nennen": "nannte nannten genannt", "kennen": "kannte kannten gekannt",
+    "wissen": "wusste wussten gewusst", "sterben": "starb starben gestorben", "werfen": "warf warfen geworfen",
+    "helfen": "half halfen geholfen", "schlagen": "schlug schlugen geschlagen", "fahren": "fuhr fuhren gefahren",
+    "fliegen": "flog flogen geflogen", "fliehen": "floh flohen geflohen", "steigen": "stieg stiegen gestiegen",
+    "sinken": "sank sanken gesunken", "wachsen": "wuchs wuchsen gewachsen", "entscheiden": "entschied "
+    "entschieden", "beschließen": "beschloss beschlossen", "verbieten": "verbot verboten",
+    "bitten": "bat baten gebeten", "bieten": "bot boten geboten", "lügen": "log logen gelogen",
+    "stehlen": "stahl stahlen gestohlen", "schießen": "schoss schossen geschossen",
+    "erfahren": "erfuhr erfuhren", "erhalten": "erhielt erhielten", "verlassen": "verließ verließen",
+    "unterschreiben": "unterschrieb unterschrieben", "vorschlagen": "schlug vorgeschlagen",
+    "weisen": "wies wiesen gewiesen", "fordern": "forderte forderten gefordert",
+}
+_LEMMAS = {form: verb for verb, forms in _STRONG_VERBS.items() for form in forms.split()}
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _stemmer_local = threading.local()  # PyStemmer objects are not thread-safe
@@ -42,7 +69,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    return _stemmer().stemWord(_LEMMAS.get(word, word))
 
 
 def analyze(text: str) -> list[str]:

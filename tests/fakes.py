@@ -40,3 +40,55 @@ class FakeEmbedder(Embedder):
                 vector += self._token_vector(token)
             rows.append(vector / (np.linalg.norm(vector) or 1.0))
         return np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+# --- chat models -------------------------------------------------------------------------------------------
+import re  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+from langchain_core.language_models import BaseChatModel  # noqa: E402
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage  # noqa: E402
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult  # noqa: E402
+
+
+def passages_in(messages: list[Any]) -> list[str]:
+    """The passage texts of an answer prompt, in order (what a real model would read). Takes LangChain
+    messages or the OpenAI wire format ({"role", "content"} dicts)."""
+    last = messages[-1]
+    content = last["content"] if isinstance(last, dict) else last.content
+    return re.findall(r"<passage [^>]*>\n(.*?)\n</passage>", str(content), flags=re.S)
+
+
+class ScriptedChatModel(BaseChatModel):
+    """A chat model whose reply is computed from the messages by `reply`; streams word by word."""
+
+    reply: Callable[[list[BaseMessage]], str]
+    seen: list[list[BaseMessage]] = []
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        self.seen.append(messages)
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=self.reply(messages)))])
+
+    def _stream(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        self.seen.append(messages)
+        for piece in re.findall(r"\S+\s*", self.reply(messages)):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+
+class DownChatModel(BaseChatModel):
+    """An endpoint that cannot be reached."""
+
+    @property
+    def _llm_type(self) -> str:
+        return "down"
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        raise ConnectionError("connection refused")

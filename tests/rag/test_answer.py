@@ -1,0 +1,113 @@
+"""The extractive answerer and the Assistant on the user's sample article (fake embedder, real Chroma)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest import ingest, ingest_articles
+from rag import Answer, Assistant, Settings
+from rag.errors import ConfigError, InputError
+from tests.articles import bahn
+from tests.conftest import SAMPLE
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture
+def assistant(settings: Settings) -> Assistant:
+    assistant = Assistant(settings, embedder=FakeEmbedder())
+    report = ingest([str(SAMPLE)], store=assistant.store)
+    assert report.added == ["derstandard-2022-01-21-blinken-lawrow-genf"]
+    return assistant
+
+
+def cited_quotes(answer: Answer) -> str:
+    return " ".join(c.quote for c in answer.citations)
+
+
+def test_moscow_demands_come_back_cited(assistant: Assistant) -> None:
+    answer = assistant.answer("Welche Forderungen stellte Moskau?")
+    assert answer.answered and answer.mode == "extractive"
+    assert "Nato" in answer.text and "Ukraine" in answer.text
+    assert "Rumänien und Bulgarien abziehen" in answer.text
+    assert "[1]" in answer.text
+    # every sentence carries a marker, and every marker leads to a citation holding that sentence
+    numbers = {c.n for c in answer.citations}
+    assert numbers == set(range(1, len(answer.citations) + 1))
+    for citation in answer.citations:
+        assert citation.source == "derStandard" and citation.published == "2022-01-21"
+        assert citation.title and citation.article_id == "derstandard-2022-01-21-blinken-lawrow-genf"
+        for start, end in citation.highlights:
+            assert citation.quote[start:end] in answer.text
+
+
+def test_sentences_are_quoted_verbatim_and_short(assistant: Assistant) -> None:
+    answer = assistant.answer("Welche Forderungen stellte Moskau?")
+    sentences = [s.strip() for s in answer.text.replace("[1]", "|").replace("[2]", "|").replace("[3]", "|")
+                 .split("|") if s.strip()]
+    assert 2 <= len(sentences) <= 4
+    for sentence in sentences:
+        assert sentence in cited_quotes(answer)
+
+
+def test_where_and_when_the_meeting_was(assistant: Assistant) -> None:
+    where = assistant.answer("Wo fand das Treffen zwischen Blinken und Lawrow statt?")
+    assert where.answered and "Genf" in where.text
+    when = assistant.answer("Wann trafen sich Blinken und Lawrow?")
+    assert when.answered and "Freitag" in when.text
+
+
+def test_unanswerable_question_cites_nothing(assistant: Assistant) -> None:
+    answer = assistant.answer("Wie viele Tore schoss Bayern München gestern?")
+    assert not answer.answered and answer.citations == []
+    assert "nichts" in answer.text
+
+
+def test_empty_corpus_says_how_to_add_articles(settings: Settings) -> None:
+    answer = Assistant(settings, embedder=FakeEmbedder()).answer("Welche Forderungen stellte Moskau?")
+    assert not answer.answered and "newsrag ingest" in answer.text
+
+
+def test_followup_uses_the_conversation(assistant: Assistant) -> None:
+    first = assistant.answer("Welche Forderungen stellte Moskau?")
+    follow = assistant.answer("Und was sagte Blinken dazu?", history=[("Welche Forderungen stellte Moskau?",
+                                                                       first.text)])
+    assert follow.answered and "Blinken" in follow.text
+    alone = assistant.answer("Und was sagte Blinken dazu?")
+    assert follow.citations and follow.text != alone.text
+
+
+def test_history_in_chat_message_shape(assistant: Assistant) -> None:
+    history = [{"role": "user", "content": "Welche Forderungen stellte Moskau?"},
+               {"role": "assistant", "content": "…"}]
+    assert assistant.answer("Und was sagte Blinken dazu?", history=history).answered
+
+
+def test_filters_reach_retrieval(assistant: Assistant) -> None:
+    ingest_articles([bahn()], store=assistant.store)
+    outside = assistant.answer("Welche Forderungen stellte Moskau?", since="2023-01-01")
+    assert all(c.article_id == "bahn-preise" for c in outside.citations)
+    other_outlet = assistant.answer("Welche Forderungen stellte Moskau?", sources=["Testblatt"])
+    assert all(c.source == "Testblatt" for c in other_outlet.citations)
+
+
+def test_bad_requests_are_clear(assistant: Assistant) -> None:
+    with pytest.raises(InputError, match="empty"):
+        assistant.answer("   ")
+    with pytest.raises(ConfigError, match="RAG_LLM_URL"):
+        assistant.answer("Was?", mode="llm")
+    with pytest.raises(ConfigError, match="k must be"):
+        assistant.answer("Was?", k=0)
+
+
+def test_stream_yields_text_then_the_answer(assistant: Assistant) -> None:
+    parts = list(assistant.stream("Welche Forderungen stellte Moskau?"))
+    final = parts[-1]
+    assert isinstance(final, Answer) and final.answered
+    assert "".join(p for p in parts[:-1] if isinstance(p, str)) == final.text
+
+
+def test_to_dict_is_the_json_contract(assistant: Assistant) -> None:
+    data = assistant.answer("Welche Forderungen stellte Moskau?").to_dict()
+    assert {"question", "answer", "answered", "citations"} <= set(data)
+    assert set(data["citations"][0]) >= {"n", "article_id", "title", "source", "published", "url", "quote",
+                                         "chunk_id", "start", "end", "score"}

@@ -1,0 +1,89 @@
+"""Hybrid retrieval with the fake embedder: fusion, filters, the per-article cap, merging, the floor."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest import ingest_articles
+from rag.config import Settings
+from rag.errors import ConfigError
+from rag.retrieve import Filters, Passage, Retriever, merge_neighbours
+from rag.store import Store
+from tests.articles import bahn, mars, wein
+from tests.fakes import FakeEmbedder
+
+
+@pytest.fixture
+def indexed(store: Store) -> Store:
+    ingest_articles([bahn(), wein(), mars()], store=store)
+    return store
+
+
+def test_lexical_and_dense_are_fused(indexed: Store) -> None:
+    retriever = Retriever(indexed, dense_weight=0.5)
+    result = retriever.retrieve("Warum streikt die Gewerkschaft GDL?", k=3)
+    assert result.passages[0].article_id == "bahn-preise"
+    assert "GDL" in result.passages[0].text
+    assert {"lexical", "dense", "embed", "fusion"} <= set(result.timings)
+    assert result.relevance > 0.5
+
+
+def test_dense_only_and_lexical_only_both_work(indexed: Store) -> None:
+    lexical = Retriever(indexed, dense_weight=0.0).retrieve("Proben vom Mars", k=2)
+    dense = Retriever(indexed, dense_weight=1.0, lexical_weight=0.0).retrieve("Proben vom Mars", k=2)
+    assert lexical.passages[0].article_id == dense.passages[0].article_id == "mars-proben"
+    assert "dense" not in lexical.timings
+
+
+def test_date_and_source_filters(indexed: Store) -> None:
+    retriever = Retriever(indexed, dense_weight=0.3)
+    only_2021 = retriever.retrieve("Preis", k=5, filters=Filters(since="2021-01-01", until="2021-12-31"))
+    assert {p.article_id for p in only_2021.passages} == {"wachau-wein"}
+    weinpost = retriever.retrieve("Preis", k=5, filters=Filters(sources=("Weinpost",)))
+    assert {p.source for p in weinpost.passages} == {"Weinpost"}
+    since_2024 = retriever.retrieve("Preis Kosten", k=5, filters=Filters(since="2024-01-01"))
+    assert {p.article_id for p in since_2024.passages} <= {"mars-proben"}
+
+
+def test_bad_date_filter_says_what_to_write() -> None:
+    with pytest.raises(ConfigError, match="2022-01-21"):
+        Filters(since="gestern")
+
+
+def test_per_article_cap_makes_room_for_other_articles(settings: Settings) -> None:
+    store = Store(settings.model_copy(update={"chunk_size": 150, "chunk_overlap": 0}), FakeEmbedder())
+    ingest_articles([bahn(), wein(), mars()], store=store)
+    capped = Retriever(store, dense_weight=0.0).retrieve("Prozent Euro Preis Bahn Jahr", k=4, per_article=1,
+                                                         merge=False)
+    ids = [p.article_id for p in capped.passages]
+    assert len(set(ids)) >= 2
+    assert ids.count("bahn-preise") <= max(1, 4 - len(set(ids) - {"bahn-preise"}))
+
+
+def test_cap_fills_up_when_only_one_article_matches(indexed: Store) -> None:
+    result = Retriever(indexed, dense_weight=0.0).retrieve("GDL Streiks Lohnausgleich Schienennetz Fernzüge",
+                                                           k=3, per_article=1, merge=False)
+    assert [p.article_id for p in result.passages].count("bahn-preise") >= 2
+
+
+def test_neighbouring_chunks_merge_into_one_passage() -> None:
+    text = "Erster Satz hier. Zweiter Satz dort."
+    meta = {"article_id": "a", "title": "t", "start": 0, "end": 17}
+    first = Passage.from_chunk("c1", text[:17], meta, 0.9)
+    second = Passage.from_chunk("c2", text[18:], {**meta, "start": 18, "end": len(text)}, 0.5)
+    other = Passage.from_chunk("c3", "Anderes.", {**meta, "article_id": "b", "end": 8}, 0.7)
+    merged = merge_neighbours([first, other, second])
+    assert [p.article_id for p in merged] == ["a", "b"]
+    assert merged[0].text == text and (merged[0].start, merged[0].end) == (0, len(text))
+    assert merged[0].chunk_ids == ("c1", "c2") and merged[0].score == 0.9
+
+
+def test_relevance_is_low_for_absent_topics(indexed: Store) -> None:
+    retriever = Retriever(indexed, dense_weight=0.2)
+    assert retriever.retrieve("Wie viele Tore schoss Bayern München?").relevance < 0.3
+    assert retriever.retrieve("Wann kommen die Mars-Proben zur Erde?").relevance >= 0.6
+
+
+def test_empty_index_retrieves_nothing(store: Store) -> None:
+    result = Retriever(store).retrieve("Irgendwas?")
+    assert result.passages == [] and result.relevance == 0.0
