@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint chromium bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,17 @@ run: install
 	$(BIN)/newsrag ingest corpus/
 	$(BIN)/newsrag chat --host $(HOST) --port $(PORT)
 
-test: install
+# The browser tests drive Debian's Chromium; install it when missing and we may (root with apt).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) ; } || \
+	  echo "chromium not installed: the browser tests will be skipped"
+
+test: install chromium
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check rag ingest ui tests bench
+
+bench: install
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/quality.py

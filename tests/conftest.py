@@ -10,9 +10,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from rag.config import Settings  # noqa: E402
-from rag.store import Store  # noqa: E402
-from tests.fakes import FakeEmbedder  # noqa: E402
+from rag.config import Settings
+from rag.store import Store
+from tests.fakes import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

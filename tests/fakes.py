@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 from rag.embeddings import Embedder
 from rag.text import analyze
@@ -43,13 +49,6 @@ class FakeEmbedder(Embedder):
 
 
 # --- chat models -------------------------------------------------------------------------------------------
-import re  # noqa: E402
-from collections.abc import Callable, Iterator  # noqa: E402
-from typing import Any  # noqa: E402
-
-from langchain_core.language_models import BaseChatModel  # noqa: E402
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage  # noqa: E402
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult  # noqa: E402
 
 
 def passages_in(messages: list[Any]) -> list[str]:
@@ -64,7 +63,7 @@ class ScriptedChatModel(BaseChatModel):
     """A chat model whose reply is computed from the messages by `reply`; streams word by word."""
 
     reply: Callable[[list[BaseMessage]], str]
-    seen: list[list[BaseMessage]] = []
+    seen: list[list[BaseMessage]] = Field(default_factory=list)
 
     @property
     def _llm_type(self) -> str:

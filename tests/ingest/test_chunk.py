@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from ingest.chunk import chunk_article
 from rag.schema import Article
 from rag.text import sentence_spans
@@ -45,7 +47,7 @@ def test_overlap_repeats_whole_sentences_within_a_paragraph() -> None:
     text = " ".join(f"Satz Nummer {i} handelt von einem eigenen Thema mit Inhalt." for i in range(12))
     chunks = chunk_article(Article(id="o", title="t", text=text), size=200, overlap=80)
     assert len(chunks) > 2
-    for left, right in zip(chunks, chunks[1:], strict=False):
+    for left, right in itertools.pairwise(chunks):
         assert right.start < left.end  # overlapping
         assert text[right.start - 1] == " " and text[right.start] == "S"  # starts at a sentence start
 

