@@ -101,6 +101,20 @@ def percentile(values: list[float], q: float) -> float:
     return round(float(np.percentile(values, q)) * 1000, 2) if values else 0.0
 
 
+@dataclass(frozen=True)
+class EvalSet:
+    articles: list[Article]
+    questions: list[Question]
+
+
+def load_eval_set(questions_path: Path, contexts_path: Path, distractors_path: Path | None = None,
+                  limit: int | None = None) -> EvalSet:
+    articles, where = qa_articles(read_jsonl(contexts_path))
+    if distractors_path is not None:
+        articles += distractor_articles(read_jsonl(distractors_path))
+    return EvalSet(articles, gold_questions(read_jsonl(questions_path), where)[:limit])
+
+
 def evaluate(
     questions_path: Path,
     contexts_path: Path,
@@ -116,40 +130,77 @@ def evaluate(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Metrics as a flat dict (see README, "Evaluation"). The index lives in a temporary directory."""
-    articles, where = qa_articles(read_jsonl(contexts_path))
-    if distractors_path is not None:
-        articles += distractor_articles(read_jsonl(distractors_path))
-    questions = gold_questions(read_jsonl(questions_path), where)[:limit]
+    data = load_eval_set(questions_path, contexts_path, distractors_path, limit)
     with tempfile.TemporaryDirectory(prefix="newsrag-eval-") as home:
-        base = settings or Settings()
-        eval_settings = base.model_copy(update={"home": Path(home), "collection": "eval", "chroma_url": None})
-        if dense_weight is not None:
-            eval_settings = eval_settings.model_copy(update={"dense_weight": dense_weight})
-        assistant = Assistant(eval_settings, embedder=embedder)
-        assistant.retriever.lexical_weight = lexical_weight
-        clock = time.perf_counter()
-        index_articles(assistant.store, articles)
-        ingest_seconds = time.perf_counter() - clock
-        metrics = _ask_all(assistant, questions, answers, progress)
-        metrics.update(articles=len(articles), chunks=assistant.store.chunks.count(),
-                       ingest_s=round(ingest_seconds, 2), dense_weight=assistant.retriever.dense_weight,
-                       lexical_weight=lexical_weight, embedding_model=eval_settings.embedding_model)
+        assistant = eval_assistant(Path(home), settings, embedder)
+        ingest_seconds = index_eval_set(assistant, data, index_articles)
+        metrics = run_questions(assistant, data.questions, dense_weight=dense_weight,
+                                lexical_weight=lexical_weight, answers=answers, progress=progress)
+        metrics["ingest_s"] = round(ingest_seconds, 2)
     return metrics
+
+
+def eval_assistant(home: Path, settings: Settings | None = None, embedder: Embedder | None = None) -> Assistant:
+    """An Assistant on a throw-away embedded index under `home` (never the user's index or server)."""
+    base = settings or Settings()
+    eval_settings = base.model_copy(update={"home": home, "collection": "eval", "chroma_url": None})
+    return Assistant(eval_settings, embedder=embedder)
+
+
+def index_eval_set(assistant: Assistant, data: EvalSet, index_articles: IndexArticles) -> float:
+    clock = time.perf_counter()
+    index_articles(assistant.store, data.articles)
+    return time.perf_counter() - clock
+
+
+def run_questions(assistant: Assistant, questions: list[Question], *, dense_weight: float | None = None,
+                  lexical_weight: float = 1.0, answers: bool = True,
+                  progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Ask every question with the given fusion weights; retrieval and (optionally) answer metrics."""
+    retriever = assistant.retriever
+    saved = retriever.dense_weight, retriever.lexical_weight
+    if dense_weight is not None:
+        retriever.dense_weight = dense_weight
+    retriever.lexical_weight = lexical_weight
+    try:
+        metrics = _ask_all(assistant, questions, answers, progress)
+    finally:
+        retriever.dense_weight, retriever.lexical_weight = saved
+    metrics.update(articles=len(assistant.store.catalog()), chunks=assistant.store.chunks.count(),
+                   dense_weight=dense_weight if dense_weight is not None else saved[0],
+                   lexical_weight=lexical_weight, embedding_model=assistant.settings.embedding_model)
+    return metrics
+
+
+def _rank(question: Question, passages: list[Any]) -> int | None:
+    return next((i for i, p in enumerate(passages, start=1) if holds(question, p.article_id, p.start, p.end)),
+                None)
+
+
+def _recalls(prefix: str, ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    out = {f"{prefix}recall@{k}": round(sum(r is not None and r <= k for r in ranks) / n, 4) for k in (1, 5, 10)}
+    out[f"{prefix}mrr@10"] = round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4)
+    return out
 
 
 def _ask_all(assistant: Assistant, questions: list[Question], answers: bool,
              progress: Callable[[int, int], None] | None) -> dict[str, Any]:
-    ranks: list[int | None] = []
+    """Passage ranks as the product returns them (neighbouring chunks merged) and raw chunk ranks."""
+    passage_ranks: list[int | None] = []
+    chunk_ranks: list[int | None] = []
+    top_lengths: list[int] = []
     retrieval_s: list[float] = []
     answer_s: list[float] = []
     contained = supported = unanswered = 0
     assistant.store.lexical()  # load once, outside the timings
     for number, q in enumerate(questions, start=1):
         clock = time.perf_counter()
-        found = assistant.retriever.retrieve(q.question, k=10, merge=False)
+        found = assistant.retriever.retrieve(q.question, k=10)
         retrieval_s.append(time.perf_counter() - clock)
-        ranks.append(next((i for i, p in enumerate(found.passages, start=1)
-                           if holds(q, p.article_id, p.start, p.end)), None))
+        passage_ranks.append(_rank(q, found.passages))
+        top_lengths.append(len(found.passages[0].text) if found.passages else 0)
+        chunk_ranks.append(_rank(q, assistant.retriever.retrieve(q.question, k=10, merge=False).passages))
         if answers:
             clock = time.perf_counter()
             answer = assistant.answer(q.question)
@@ -161,15 +212,11 @@ def _ask_all(assistant: Assistant, questions: list[Question], answers: bool,
         if progress:
             progress(number, len(questions))
     n = len(questions) or 1
-    metrics: dict[str, Any] = {
-        "questions": len(questions),
-        "recall@1": round(sum(r is not None and r <= 1 for r in ranks) / n, 4),
-        "recall@5": round(sum(r is not None and r <= 5 for r in ranks) / n, 4),
-        "recall@10": round(sum(r is not None and r <= 10 for r in ranks) / n, 4),
-        "mrr@10": round(sum(1 / r for r in ranks if r is not None) / n, 4),
-        "retrieval_ms_p50": percentile(retrieval_s, 50),
-        "retrieval_ms_p95": percentile(retrieval_s, 95),
-    }
+    metrics: dict[str, Any] = {"questions": len(questions), **_recalls("", passage_ranks),
+                               **_recalls("chunk_", chunk_ranks),
+                               "top_passage_chars_p50": int(np.median(top_lengths)) if top_lengths else 0,
+                               "retrieval_ms_p50": percentile(retrieval_s, 50),
+                               "retrieval_ms_p95": percentile(retrieval_s, 95)}
     if answers:
         metrics.update({
             "answer_containment": round(contained / n, 4),

@@ -25,7 +25,7 @@ CANDIDATES = 50  # per side, before fusion
 # Share of the dense side in the fused score, measured with `newsrag eval` on the XQuAD-de dev set with the
 # 10kGNAD distractors (see README, "Retrieval quality"). The packaged model is English-trained, so it only
 # breaks ties; a multilingual model earns an equal say.
-PACKAGED_DENSE_WEIGHT = 0.2
+PACKAGED_DENSE_WEIGHT = 0.3
 OTHER_DENSE_WEIGHT = 0.5
 
 
@@ -137,12 +137,16 @@ class Retriever:
             timings["dense"] = time.perf_counter() - clock
         clock = time.perf_counter()
         ranked = self._fuse(lex_hits, dense_hits)
-        passages = self._materialise(ranked, dense_hits, k, per_article or self.settings.per_article)
+        passages = self._materialise(ranked, dense_hits, k, per_article or self.article_cap(k))
         if merge:
             passages = merge_neighbours(passages)
         relevance = max((query_coverage(query, p.text, lexical) for p in passages[:3]), default=0.0)
         timings["fusion"] = time.perf_counter() - clock
         return Retrieval(passages, relevance, timings)
+
+    def article_cap(self, k: int) -> int:
+        """RAG_PER_ARTICLE of RAG_TOP_K passages may come from one article; in proportion for other k."""
+        return max(1, round(self.settings.per_article * k / self.settings.top_k))
 
     def _lexical(self, lexical: LexicalIndex, query: str, filters: Filters) -> dict[str, float]:
         mask = lexical.filter_mask(since=filters.since_day, until=filters.until_day, sources=filters.sources)
