@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -118,6 +119,48 @@ def chroma_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+class _ProcessView:
+    """What this process knows about each embedded index path.
+
+    An embedded Chroma keeps its vector index in memory, so a commit by another process (a `newsrag ingest`
+    while the web app runs) is invisible to our dense search until the path's Chroma system is reopened. We
+    notice such commits by a generation token we did not write, and reopen once per token.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.written: set[str] = set()
+        self.seen: dict[str, str] = {}
+        self.epoch: dict[str, int] = {}
+
+    def foreign(self, path: str, generation: str) -> bool:
+        with self.lock:
+            if generation in self.written or self.seen.get(path, generation) == generation:
+                self.seen[path] = generation
+                return False
+            self.seen[path] = generation
+            self.epoch[path] = self.epoch.get(path, 0) + 1
+            return True
+
+    def wrote(self, path: str, generation: str) -> None:
+        with self.lock:
+            self.written.add(generation)
+            self.seen[path] = generation
+
+
+_VIEW = _ProcessView()
+
+
+def _forget_embedded_system(path: Path) -> None:
+    """Drop the cached Chroma system of `path` so the next client reads the files afresh."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for identifier in list(SharedSystemClient._identifier_to_system):
+        if identifier == str(path):
+            SharedSystemClient._identifier_to_system.pop(identifier, None)
+            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+
+
 class Store:
     """Chroma chunks + article registry + lexical index for one collection. Cheap to construct."""
 
@@ -133,6 +176,7 @@ class Store:
         self._lexical: LexicalIndex | None = None
         self._catalog: dict[str, ArticleInfo] | None = None
         self._catalog_generation: str | None = None
+        self._epoch = 0
 
     # --- opening ------------------------------------------------------------------------------------------
     @property
@@ -189,17 +233,32 @@ class Store:
         return str((self.chunks.metadata or {}).get("embedding_model", ""))
 
     # --- generation: the cheap "has anything changed?" token ----------------------------------------------
+    @property
+    def chroma_path(self) -> Path:
+        return self.settings.home / "chroma"
+
     def generation(self) -> str:
         """Re-read on every call (not the cached collection object) so other processes' commits show."""
         self._open()
         collection = self.client.get_collection(self.settings.collection, embedding_function=None)
-        return str((collection.metadata or {}).get("generation", ""))
+        generation = str((collection.metadata or {}).get("generation", ""))
+        if not self.settings.chroma_url:
+            path = str(self.chroma_path)
+            if _VIEW.foreign(path, generation):
+                _forget_embedded_system(self.chroma_path)
+            if _VIEW.epoch.get(path, 0) != self._epoch:  # another process committed: reopen our collections
+                self._epoch = _VIEW.epoch.get(path, 0)
+                self._client = self._chunks = self._registry = None
+                self._open()
+        return generation
 
     def _bump_generation(self) -> None:
         metadata = dict(self.chunks.metadata or {})
         metadata["generation"] = uuid.uuid4().hex
         metadata.pop("hnsw:space", None)
         self.chunks.modify(metadata=metadata)
+        if not self.settings.chroma_url:
+            _VIEW.wrote(str(self.chroma_path), metadata["generation"])
 
     # --- the registry --------------------------------------------------------------------------------------
     def catalog(self) -> dict[str, ArticleInfo]:
@@ -264,7 +323,12 @@ class Store:
             return
         self._add_chunks(prepared)
         self._commit(prepared)
-        self._delete_stale_chunks({p.article.id: p.article.hash for p in prepared})
+        # Against the registry as it is now, not our own versions: with several writers on one server, a
+        # newer version committed meanwhile by someone else must survive.
+        ids = [p.article.id for p in prepared]
+        current = self.registry.get(ids=ids, include=["metadatas"])
+        versions = {i: str(m.get("version")) for i, m in zip(current["ids"], current["metadatas"], strict=True)}
+        self._delete_stale_chunks({i: versions.get(i, "") for i in ids})
         self._bump_generation()
 
     def _add_chunks(self, prepared: Sequence[PreparedArticle]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from rag.config import Settings
 from rag.store import Store
+from tests.chroma_server import chroma_server
 from tests.fakes import FakeEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,9 +32,28 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "rag-home"))
 
 
+@pytest.fixture(scope="session")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real `chroma run` server for the whole session; each test uses its own collection."""
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules that set BOTH_STORES = True run every `settings` test on the embedded store and on a server."""
+    if "settings" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_STORES", False):
+        metafunc.parametrize("settings", ["embedded", "server"], indirect=True)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home", chunk_size=400, chunk_overlap=80)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    mode = getattr(request, "param", "embedded")
+    base = Settings(home=tmp_path / "home", chunk_size=400, chunk_overlap=80)
+    if mode == "embedded":
+        return base
+    url = request.getfixturevalue("chroma_url")
+    collection = "t" + uuid.uuid4().hex[:12]  # tests share the server, never a collection
+    return base.model_copy(update={"chroma_url": url, "collection": collection})
 
 
 @pytest.fixture

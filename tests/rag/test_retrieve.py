@@ -12,6 +12,8 @@ from rag.store import Store
 from tests.articles import bahn, mars, wein
 from tests.fakes import FakeEmbedder
 
+BOTH_STORES = True  # one suite, two stores: embedded PersistentClient and a `chroma run` server
+
 
 @pytest.fixture
 def indexed(store: Store) -> Store:
