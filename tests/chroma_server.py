@@ -43,7 +43,8 @@ def chroma_server(path: Path, *, timeout: float = 30.0) -> Iterator[str]:
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"chroma run did not start: {(path / 'server.log').read_text()[-500:]}")
+                    tail = (path / "server.log").read_text()[-500:]
+                    raise RuntimeError(f"chroma run did not start: {tail}") from None
                 time.sleep(0.2)
         yield url
     finally:
