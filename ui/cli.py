@@ -27,13 +27,14 @@ def _settings() -> Settings:
 
 
 # --- ingest / list / remove / reindex -----------------------------------------------------------------------
-def _progress_bar(enabled: bool) -> tuple[Callable[[int, Any], None] | None, Callable[[], None]]:
-    """A tqdm bar (articles/s) on a terminal; nothing when piped or --json."""
+def _progress_bar(enabled: bool, total: int | None = None) -> tuple[Callable[[int, Any], None] | None,
+                                                                   Callable[[], None]]:
+    """A tqdm bar (articles/s, and an ETA when the total is known) on a terminal; nothing when piped."""
     if not enabled:
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(unit=" articles", desc="ingest", file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(total=total, unit=" articles", desc="ingest", file=sys.stderr, dynamic_ncols=True)
 
     def update(count: int, _item: Any) -> None:
         bar.update(count - bar.n)
@@ -43,9 +44,11 @@ def _progress_bar(enabled: bool) -> tuple[Callable[[int, Any], None] | None, Cal
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest import ingest
+    from ingest.load import estimate_count
 
     settings = _settings()
-    update, close = _progress_bar(sys.stderr.isatty() and not args.json)
+    on_terminal = sys.stderr.isatty() and not args.json
+    update, close = _progress_bar(on_terminal, estimate_count(args.inputs) if on_terminal else None)
     try:
         report = ingest(args.inputs, source=args.source, settings=settings, progress=update)
     finally:
@@ -90,9 +93,10 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     from ingest import reindex
+    from rag.store import Store
 
     settings = _settings()
-    update, close = _progress_bar(sys.stderr.isatty())
+    update, close = _progress_bar(sys.stderr.isatty(), len(Store(settings, check_model=False).catalog()))
     try:
         report = reindex(settings, progress=update)
     finally:
