@@ -17,11 +17,15 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from rag.text import analyze
+from rag.text import analyze, char_grams
 
 _META = "newsrag-meta.json"
 _ARRAYS = "newsrag-meta.npz"
-_GENERATION = "newsrag-generation.txt"  # tiny, so a staleness check does not parse the whole index
+_GENERATION = "newsrag-generation.txt"
+_GRAMS = "grams"  # subdirectory of the character n-gram index
+# The n-gram side's weight against the word side (1.0), measured on the XQuAD-de dev set with the 10kGNAD
+# distractors: recall@1 0.90 → 0.94 and recall@5 0.946 → 0.975 over words alone (README, "Retrieval quality").
+GRAM_WEIGHT = 2.0  # tiny, so a staleness check does not parse the whole index
 
 
 @dataclass(frozen=True)
@@ -34,11 +38,13 @@ class LexicalDoc:
 
 
 class LexicalIndex:
-    """BM25 over stemmed German tokens, with per-document metadata arrays for filtering."""
+    """BM25 over stemmed German words plus BM25 over character 4-grams (for compounds), with per-document
+    metadata arrays for filtering."""
 
     def __init__(
         self,
         bm25: bm25s.BM25 | None,
+        grams: bm25s.BM25 | None,
         chunk_ids: Sequence[str],
         article_ids: Sequence[str],
         published_days: np.ndarray,
@@ -46,12 +52,14 @@ class LexicalIndex:
         generation: str,
     ) -> None:
         self.bm25 = bm25
+        self.grams = grams
         self.chunk_ids = list(chunk_ids)
         self.article_ids = np.asarray(article_ids, dtype=object)
         self.published_days = np.asarray(published_days, dtype=np.int64)
         self.sources = np.asarray(sources, dtype=object)
         self.generation = generation
         self._vocab: dict[str, int] = dict(bm25.vocab_dict) if bm25 is not None else {}
+        self._gram_vocab: dict[str, int] = dict(grams.vocab_dict) if grams is not None else {}
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -60,12 +68,15 @@ class LexicalIndex:
     def build(cls, docs: Iterable[LexicalDoc], generation: str, *, k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
         docs = list(docs)
         if not docs:
-            return cls(None, [], [], np.zeros(0, dtype=np.int64), [], generation)
+            return cls(None, None, [], [], np.zeros(0, dtype=np.int64), [], generation)
         bm25 = bm25s.BM25(k1=k1, b=b)
         # An empty token list would break bm25s; a placeholder token matches no query.
         bm25.index([analyze(d.text) or ["\x00"] for d in docs], show_progress=False)
+        grams = bm25s.BM25(k1=k1, b=b)
+        grams.index([char_grams(d.text) or ["\x00"] for d in docs], show_progress=False)
         return cls(
             bm25,
+            grams,
             [d.chunk_id for d in docs],
             [d.article_id for d in docs],
             np.array([d.published_day for d in docs], dtype=np.int64),
@@ -90,14 +101,24 @@ class LexicalIndex:
         return keep.astype(np.float32)
 
     def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
-        """BM25 score of every document (0 where the mask excludes it)."""
-        if self.bm25 is None:
+        """Score of every document in 0..1: the word and n-gram BM25 scores, each divided by its best,
+        weighted 1 : GRAM_WEIGHT. 0 where the mask excludes a document."""
+        if self.bm25 is None or self.grams is None:
             return np.zeros(0, dtype=np.float32)
-        tokens = [t for t in analyze(query) if t in self._vocab]
-        if not tokens:
-            return np.zeros(len(self), dtype=np.float32)
-        scores = self.bm25.get_scores(tokens)
-        return scores * mask if mask is not None else scores
+        combined = np.zeros(len(self), dtype=np.float32)
+        for index, vocab, tokens, weight in (
+            (self.bm25, self._vocab, analyze(query), 1.0),
+            (self.grams, self._gram_vocab, char_grams(query), GRAM_WEIGHT),
+        ):
+            known = [t for t in tokens if t in vocab]
+            if known:
+                side = index.get_scores(known)
+                if mask is not None:
+                    side = side * mask
+                best = float(side.max())
+                if best > 0:
+                    combined += weight * side / best
+        return combined / (1.0 + GRAM_WEIGHT)
 
     def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(document index, score) of the best k documents with a positive score."""
@@ -114,8 +135,9 @@ class LexicalIndex:
         directory.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".tmp-", dir=directory.parent))
         try:
-            if self.bm25 is not None:
+            if self.bm25 is not None and self.grams is not None:
                 self.bm25.save(str(tmp), show_progress=False)
+                self.grams.save(str(tmp / _GRAMS), show_progress=False)
             np.savez(tmp / _ARRAYS, published_days=self.published_days)
             meta = {
                 "generation": self.generation,
@@ -123,6 +145,7 @@ class LexicalIndex:
                 "article_ids": list(self.article_ids),
                 "sources": list(self.sources),
                 "empty": self.bm25 is None,
+                "format": 2,
             }
             (tmp / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             (tmp / _GENERATION).write_text(self.generation, encoding="utf-8")
@@ -140,11 +163,14 @@ class LexicalIndex:
         """The persisted index, or None when there is none or it cannot be read (then rebuild)."""
         try:
             meta = json.loads((directory / _META).read_text(encoding="utf-8"))
+            if meta.get("format") != 2:
+                return None  # written by an older version: rebuild
             arrays = np.load(directory / _ARRAYS)
             bm25 = None if meta["empty"] else bm25s.BM25.load(str(directory), show_progress=False)
+            grams = None if meta["empty"] else bm25s.BM25.load(str(directory / _GRAMS), show_progress=False)
         except (OSError, ValueError, KeyError):
             return None
-        return cls(bm25, meta["chunk_ids"], meta["article_ids"], arrays["published_days"], meta["sources"],
+        return cls(bm25, grams, meta["chunk_ids"], meta["article_ids"], arrays["published_days"], meta["sources"],
                    meta["generation"])
 
     @staticmethod

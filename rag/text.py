@@ -77,6 +77,27 @@ def analyze(text: str) -> list[str]:
     return [_stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
 
 
+GRAM = 4
+
+
+def char_grams(text: str, n: int = GRAM) -> list[str]:
+    """Character n-grams of the content words, padded with "_" at word edges ("_fun", "funk", ...).
+
+    German glues words together: "Funkwellen" and "Funkübertragung", "Staatsbesitz" and "staatseigenen" share
+    no stem, but they share n-grams. Words shorter than n stay whole.
+    """
+    out: list[str] = []
+    for word in words(text):
+        if word in STOPWORDS or len(word) < 3:
+            continue
+        if len(word) < n:
+            out.append(word)
+            continue
+        padded = f"_{word}_"
+        out += [padded[i : i + n] for i in range(len(padded) - n + 1)]
+    return out
+
+
 def terms(text: str) -> set[str]:
     """The distinct content stems of a text."""
     return set(analyze(text))

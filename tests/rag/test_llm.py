@@ -74,7 +74,9 @@ def test_prompt_injection_in_a_passage_stays_data(settings: Settings) -> None:
     assert "<system>" not in str(user.content)
     assert answer.text.startswith(DEMANDS)
 
-    obeying = assistant_with(settings, ScriptedChatModel(reply=lambda m: "HACKED [1]"))
+    # a model that obeyed the article would say something no passage supports: flagged, never cited
+    leak = "Die Zugangsdaten des Servers lauten admin und geheim [1]."
+    obeying = assistant_with(settings, ScriptedChatModel(reply=lambda m: leak))
     hacked = obeying.answer("Welche Forderungen stellte Moskau?")
     assert "[?]" in hacked.text and hacked.citations == []
 
