@@ -186,7 +186,8 @@ class Assistant:
     def _extractive(self, request: Request, notice: str | None = None) -> Answer:
         clock = time.perf_counter()
         passages = self._passages(request)
-        idf = lexical_idf(self.store.lexical())
+        retrieval = request.retrieval
+        idf = lexical_idf(retrieval.lexical if retrieval and retrieval.lexical else self.store.lexical())
         focus = terms(request.question) if request.query != request.question else ()
         sentences = select_sentences(request.query, passages, idf, focus)
         claims = [Claim(passages[s.passage].text[s.start : s.end], [s.passage], {s.passage: (s.start, s.end)})

@@ -99,6 +99,7 @@ class Retrieval:
     passages: list[Passage]
     relevance: float
     timings: dict[str, float] = field(default_factory=dict)
+    lexical: LexicalIndex | None = None  # the index the passages were found with (its IDF serves the answer)
 
 
 def dense_weight_for(settings: Settings) -> float:
@@ -123,7 +124,7 @@ class Retriever:
         filters = filters or Filters()
         timings: dict[str, float] = {}
         clock = time.perf_counter()
-        lexical = self.store.lexical()
+        lexical, catalog = self.store.snapshot()
         lex_hits = self._lexical(lexical, query, filters)
         timings["lexical"] = time.perf_counter() - clock
         dense_hits: dict[str, DenseEntry] = {}
@@ -133,7 +134,7 @@ class Retriever:
             timings["embed"] = time.perf_counter() - clock
             clock = time.perf_counter()
             dense_hits = {h.chunk_id: (h.score, h.text, h.metadata)
-                          for h in self.store.dense_search(vector, CANDIDATES, filters.chroma_where())}
+                          for h in self.store.dense_search(vector, CANDIDATES, filters.chroma_where(), catalog)}
             timings["dense"] = time.perf_counter() - clock
         clock = time.perf_counter()
         ranked = self._fuse(lex_hits, dense_hits)
@@ -142,7 +143,7 @@ class Retriever:
             passages = merge_neighbours(passages)
         relevance = max((query_coverage(query, p.text, lexical) for p in passages[:3]), default=0.0)
         timings["fusion"] = time.perf_counter() - clock
-        return Retrieval(passages, relevance, timings)
+        return Retrieval(passages, relevance, timings, lexical)
 
     def article_cap(self, k: int) -> int:
         """RAG_PER_ARTICLE of RAG_TOP_K passages may come from one article; in proportion for other k."""

@@ -18,7 +18,7 @@ import fcntl
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -263,7 +263,9 @@ class Store:
     # --- the registry --------------------------------------------------------------------------------------
     def catalog(self) -> dict[str, ArticleInfo]:
         """Every committed article by id; cached until the generation changes."""
-        generation = self.generation()
+        return self._sync_catalog(self.generation())
+
+    def _sync_catalog(self, generation: str) -> dict[str, ArticleInfo]:
         if self._catalog is None or generation != self._catalog_generation:
             self._catalog = {
                 article_id: ArticleInfo.from_metadata(article_id, meta)
@@ -271,6 +273,12 @@ class Store:
             }
             self._catalog_generation = generation
         return self._catalog
+
+    def snapshot(self) -> tuple[LexicalIndex, dict[str, ArticleInfo]]:
+        """The lexical index and the catalog at one generation, with a single staleness check: what a
+        question needs, without re-reading anything that has not changed."""
+        generation = self.generation()
+        return self._lexical_at(generation), self._sync_catalog(generation)
 
     def articles(self) -> list[ArticleInfo]:
         """Committed articles, newest first."""
@@ -435,9 +443,11 @@ class Store:
         if sweep and orphans:
             self.chunks.delete(ids=orphans)
 
-    def lexical(self, *, progress: Callable[[str], None] | None = None) -> LexicalIndex:
+    def lexical(self) -> LexicalIndex:
         """The lexical index at the current generation: in memory, from disk, or rebuilt from Chroma."""
-        generation = self.generation()
+        return self._lexical_at(self.generation())
+
+    def _lexical_at(self, generation: str) -> LexicalIndex:
         if self._lexical is not None and self._lexical.generation == generation:
             return self._lexical
         if LexicalIndex.stored_generation(self.lexical_dir) == generation:
@@ -461,15 +471,16 @@ class Store:
         self._lexical = index
         return index
 
-    def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[DenseHit]:
-        """Nearest committed chunks by cosine similarity."""
-        if self.chunks.count() == 0:
+    def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
+                     catalog: dict[str, ArticleInfo] | None = None) -> list[DenseHit]:
+        """Nearest committed chunks by cosine similarity (`catalog`: a snapshot the caller already holds)."""
+        catalog = self.catalog() if catalog is None else catalog
+        if not catalog:
             return []
         found = self.chunks.query(
             query_embeddings=[vector], n_results=k, where=where or None, include=["documents", "metadatas",
                                                                                    "distances"],
         )
-        catalog = self.catalog()
         hits = []
         for chunk_id, doc, meta, dist in zip(found["ids"][0], found["documents"][0], found["metadatas"][0],
                                              found["distances"][0], strict=True):
