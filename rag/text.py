@@ -90,6 +90,7 @@ def char_grams(text: str, n: int = GRAM) -> list[str]:
     for word in words(text):
         if word in STOPWORDS or len(word) < 3:
             continue
+        word = _LEMMAS.get(word, word)
         if len(word) < n:
             out.append(word)
             continue
