@@ -1,0 +1,192 @@
+"""Retrieval and answer quality on the XQuAD-de dev set with the 10kGNAD distractors (issue 3).
+
+One JSON line per configuration:
+  baseline  the textbook LangChain recipe: RecursiveCharacterTextSplitter(1000, 200, add_start_index=True),
+            langchain_chroma.Chroma with the same packaged embedding model, similarity_search(q, k=4)
+  lexical   the product's index, dense weight 0
+  dense     the product's index, dense weight 1, lexical weight 0
+  product   the product's index and default fusion weights
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py [--home /tmp/bench-quality] [--limit N]
+
+recall@k / mrr@10: the gold answer span lies inside the k-th returned passage (product: neighbouring chunks
+merged, as cited; chunk_recall@k on raw chunks). citation_support: the gold answer string appears in a cited
+passage (baseline: in one of the 4 documents the recipe would cite). answer_containment: the gold answer appears
+in the answer text (null for the baseline, whose answer needs an LLM).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (
+    CONTEXTS,
+    DISTRACTORS,
+    QUESTIONS,
+    data_files,
+    embedder_for,
+    emit,
+    ensure_index,
+    home_dir,
+    indexer,
+    latency,
+    log,
+    now_iso,
+    parser,
+    quiet,
+    settings_for,
+)
+
+CONFIGS = ("baseline", "lexical", "dense", "product")
+BASELINE_CHUNK, BASELINE_OVERLAP, BASELINE_K = 1000, 200, 4
+
+
+def main() -> None:
+    p = parser(__doc__.split("\n\n")[0])
+    p.add_argument("--limit", type=int, help="only the first N questions (debugging)")
+    p.add_argument("--distractors", type=int, metavar="N", help="only the first N distractor articles (debugging)")
+    p.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated subset of {','.join(CONFIGS)}")
+    args = p.parse_args()
+    configs = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = set(configs) - set(CONFIGS)
+    if unknown:
+        p.error(f"unknown configuration(s): {', '.join(sorted(unknown))}")
+    questions_path, contexts_path, distractors_path = data_files(args.data, QUESTIONS, CONTEXTS, DISTRACTORS)
+    quiet()
+
+    from rag.evaluate import distractor_articles, gold_questions, qa_articles, read_jsonl
+
+    qa, where = qa_articles(read_jsonl(contexts_path))
+    distractors = distractor_articles(read_jsonl(distractors_path))[: args.distractors]
+    articles = qa + distractors
+    questions = gold_questions(read_jsonl(questions_path), where)[: args.limit]
+    log(f"{len(questions)} questions, {len(qa)} XQuAD articles + {len(distractors)} distractors")
+
+    with home_dir(args.home, "quality") as home:
+        settings = settings_for(home / "product", collection="eval")
+        embedder = embedder_for(settings)
+        if "baseline" in configs:
+            baseline(home / "baseline", embedder, articles, questions)
+        product_configs = [c for c in configs if c != "baseline"]
+        if product_configs:
+            product(settings, embedder, articles, questions, product_configs)
+
+
+# --- (a) the textbook recipe ---------------------------------------------------------------------------------
+def baseline(home: Path, embedder: Any, articles: list[Any], questions: list[Any]) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    from rag.evaluate import holds
+
+    splitter = RecursiveCharacterTextSplitter(chunk_size=BASELINE_CHUNK, chunk_overlap=BASELINE_OVERLAP,
+                                              add_start_index=True)
+    docs = splitter.split_documents([
+        Document(page_content=a.text, metadata={"article_id": a.id, "title": a.title, "source": a.source})
+        for a in articles
+    ])
+    home.mkdir(parents=True, exist_ok=True)
+    client = chromadb.PersistentClient(path=str(home / "chroma"),
+                                       settings=ChromaSettings(anonymized_telemetry=False, allow_reset=True))
+    manifest = home / "bench-manifest.json"
+    fingerprint = f"{embedder.name}|{BASELINE_CHUNK}|{BASELINE_OVERLAP}|{_digest(docs)}"
+    try:
+        reuse = json.loads(manifest.read_text()).get("fingerprint") == fingerprint
+    except (OSError, ValueError):
+        reuse = False
+    ingest_s = None
+    if reuse:
+        store = Chroma(collection_name="baseline", embedding_function=embedder, client=client,
+                       create_collection_if_not_exists=False)
+        reuse = store._collection.count() == len(docs)
+    if reuse:
+        log(f"baseline: reusing the index at {home} ({len(docs)} chunks)")
+    else:
+        manifest.unlink(missing_ok=True)
+        with contextlib.suppress(Exception):  # absent: nothing to delete
+            client.delete_collection("baseline")
+        store = Chroma(collection_name="baseline", embedding_function=embedder, client=client)
+        log(f"baseline: embedding {len(docs)} chunks of up to {BASELINE_CHUNK} characters ...")
+        clock = time.perf_counter()
+        step = 512
+        for i in range(0, len(docs), step):
+            store.add_documents(docs[i : i + step], ids=[f"c{j}" for j in range(i, min(i + step, len(docs)))])
+            log(f"baseline: {min(i + step, len(docs))}/{len(docs)} chunks, "
+                f"{min(i + step, len(docs)) / (time.perf_counter() - clock):.1f} chunks/s")
+        ingest_s = round(time.perf_counter() - clock, 2)
+        manifest.write_text(json.dumps({"fingerprint": fingerprint, "chunks": len(docs), "built": now_iso()}))
+
+    store.similarity_search("Aufwärmen", k=BASELINE_K)  # model loaded, outside the timings
+    ranks: list[int | None] = []
+    supported = 0
+    seconds: list[float] = []
+    for number, q in enumerate(questions, start=1):
+        clock = time.perf_counter()
+        cited = store.similarity_search(q.question, k=BASELINE_K)
+        seconds.append(time.perf_counter() - clock)
+        gold = q.answer.casefold()
+        supported += any(gold in d.page_content.casefold() for d in cited)
+        found = store.similarity_search(q.question, k=10)
+        ranks.append(next((i for i, d in enumerate(found, start=1) if holds(
+            q, d.metadata["article_id"], d.metadata["start_index"], d.metadata["start_index"] + len(d.page_content)
+        )), None))
+        if number % 50 == 0:
+            log(f"baseline: {number}/{len(questions)} questions")
+    n = len(questions) or 1
+    emit("quality", "baseline",
+         description="RecursiveCharacterTextSplitter(1000, 200) + langchain_chroma similarity_search(k=4), "
+                     "same embedding model",
+         questions=len(questions), **_recalls(ranks),
+         answer_containment=None, citation_support=round(supported / n, 4), unanswered_rate=None,
+         **latency("retrieval", seconds), answer_ms_p50=None, answer_ms_p95=None,
+         articles=len(articles), chunks=len(docs), embedding_model=embedder.name, ingest_s=ingest_s)
+
+
+def _digest(docs: list[Any]) -> str:
+    digest = hashlib.sha256()
+    for d in docs:
+        digest.update(f"{d.metadata['article_id']}\x00{d.metadata['start_index']}\x00{d.page_content}\x00".encode())
+    return digest.hexdigest()[:24]
+
+
+def _recalls(ranks: list[int | None]) -> dict[str, float]:
+    n = len(ranks) or 1
+    out = {f"recall@{k}": round(sum(r is not None and r <= k for r in ranks) / n, 4) for k in (1, 5, 10)}
+    out["mrr@10"] = round(sum(1 / r for r in ranks if r is not None and r <= 10) / n, 4)
+    return out
+
+
+# --- (b)-(d) the product's index with three fusion settings ----------------------------------------------------
+def product(settings: Any, embedder: Any, articles: list[Any], questions: list[Any], configs: list[str]) -> None:
+    from rag.evaluate import eval_assistant, run_questions
+
+    assistant = eval_assistant(settings.home, settings, embedder)
+    ingest_s = ensure_index(assistant.store, articles, indexer, name="product")
+    assistant.store.lexical()
+    assistant.answer("Aufwärmen: Wer ist Tesla?")  # model and indexes loaded, outside the timings
+    weights = {"lexical": {"dense_weight": 0.0}, "dense": {"dense_weight": 1.0, "lexical_weight": 0.0},
+               "product": {}}
+    for config in configs:
+        log(f"{config}: asking {len(questions)} questions ...")
+
+        def progress(done: int, total: int, config: str = config) -> None:
+            if done % 50 == 0:
+                log(f"{config}: {done}/{total} questions")
+
+        metrics = run_questions(assistant, questions, progress=progress, **weights[config])
+        emit("quality", config, **metrics, ingest_s=round(ingest_s, 2) if ingest_s is not None else None)
+
+
+if __name__ == "__main__":
+    main()
