@@ -53,6 +53,7 @@ class Settings(BaseSettings):
 
     ui_auth: str | None = Field(None, description="user:password, or a file with one such line per user")
     ui_max_upload_mb: int = Field(50, ge=1)
+    ui_language: Literal["de", "en"] = Field("de", description="language of the web app's texts")
 
     @field_validator("chroma_url", "llm_url")
     @classmethod

@@ -35,6 +35,7 @@ def register(commands: Any) -> None:
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
+    p.add_argument("--language", choices=["de", "en"], help="language of the app's texts (default RAG_UI_LANGUAGE, de)")
     p.set_defaults(run=cmd_chat)
 
 
@@ -92,5 +93,5 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1") and not _settings().ui_auth:
         print("newsrag: warning: binding to a non-loopback address without RAG_UI_AUTH lets anyone on the "
               "network use the app", file=sys.stderr)
-    launch(_settings(), host=args.host, port=args.port, share=args.share)
+    launch(_settings(), host=args.host, port=args.port, share=args.share, language=args.language)
     return 0

@@ -6,7 +6,6 @@ language. Every key must exist in both tables (a test checks that).
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 LANGUAGES = ("de", "en")
@@ -210,7 +209,3 @@ def resolve_language(language: str | None) -> str:
     code = (language or "").strip().lower().replace("_", "-").split("-")[0]
     return code if code in LANGUAGES else DEFAULT_LANGUAGE
 
-
-def language_from_env() -> str:
-    """`RAG_UI_LANGUAGE` (not a Settings field, so read here), default German."""
-    return resolve_language(os.environ.get("RAG_UI_LANGUAGE", DEFAULT_LANGUAGE))

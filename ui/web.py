@@ -21,7 +21,7 @@ import gradio as gr
 from rag.assistant import Assistant
 from rag.config import Settings, get_settings
 from rag.errors import ConfigError
-from ui.i18n import Texts, language_from_env
+from ui.i18n import Texts
 from ui.web_actions import Actions, new_session, staging_dir
 from ui.web_render import article_rows, esc, placeholder_html, report_html
 from ui.web_style import CSS, THEME
@@ -124,7 +124,8 @@ def _chat_tab(texts: Texts, actions: Actions, session: gr.State) -> dict[str, An
     gr.on([question.submit, send.click], actions.respond, [question, session, since, until, outlet, k, mode],
           [question, chatbot, session, evidence], api_visibility="private", concurrency_limit=8,
           concurrency_id="chat")
-    new_chat.click(actions.new_chat, outputs=[chatbot, session, evidence, question], api_visibility="private")
+    for reset in (new_chat.click, chatbot.clear):  # the chat's own trash button starts over too
+        reset(actions.new_chat, outputs=[chatbot, session, evidence, question], api_visibility="private")
     chatbot.select(actions.show_turn, [session], [evidence], api_visibility="private")
     return {"outlet": outlet, "status": status}
 
@@ -161,6 +162,7 @@ def _corpus_tab(texts: Texts, actions: Actions, view: View, settings: Settings) 
                                                              "col_chunks")],
                                  datatype=["str", "str", "str", "str", "number"], interactive=False, wrap=True,
                                  label=texts["articles_label"], show_search="search", max_height=520,
+                                 column_widths=["24%", "40%", "14%", "13%", "9%"],
                                  elem_id="nr-articles")
             delete_ids = gr.Textbox(label=texts["delete_ids"], max_lines=2, elem_id="nr-delete-ids")
             with gr.Row():
@@ -237,7 +239,7 @@ def launch(settings: Settings | None = None, *, host: str = "127.0.0.1", port: i
     settings = settings or get_settings()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     stage_uploads_under_home(settings)
-    app = build_app(Assistant(settings), language=language or language_from_env())
+    app = build_app(Assistant(settings), language=language or settings.ui_language)
     serve(app, settings, host=host, port=port, share=share, block=True)
 
 

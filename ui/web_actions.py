@@ -223,8 +223,11 @@ class Actions:
         """Remove Gradio's staged copy, but only inside our staging directory (never anything else)."""
         stage = staging_dir(self.settings.home).resolve()
         try:
-            if staged.resolve().is_relative_to(stage):
+            staged = staged.resolve()
+            if staged.is_relative_to(stage):
                 staged.unlink(missing_ok=True)
+                if staged.parent != stage and not any(staged.parent.iterdir()):
+                    staged.parent.rmdir()  # Gradio's per-upload directory
         except OSError:
             log.warning("could not remove the staged upload %s", staged)
 

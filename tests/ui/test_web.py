@@ -1,0 +1,195 @@
+"""The web app through `gradio_client`, against the app launched on a free loopback port (fake embedder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+
+from tests.fakes import DownChatModel
+from tests.ingest.httpserver import Route, serve
+from tests.ingest.test_load import html_page
+from tests.ui.conftest import RunningApp, running_app
+
+SAMPLE_ID = "derstandard-2022-01-21-blinken-lawrow-genf"
+CITATION_FIELDS = {"n", "article_id", "title", "source", "published", "url", "quote", "chunk_id", "start", "end",
+                   "score"}
+BRIDGE = (
+    "Neue Donaubrücke in Linz eröffnet\n\n"
+    "Die neue Donaubrücke in Linz ist am Montag für den Verkehr freigegeben worden. Der Bau kostete "
+    "120 Millionen Euro und dauerte vier Jahre.\n\n"
+    "Bürgermeister Klaus Luger sprach von einem Meilenstein für die Stadt. (red, 3.4.2023)\n"
+)
+
+
+def ask(client: Client, question: str, **kwargs: object) -> dict:
+    return client.predict(question, api_name="/ask", **kwargs)
+
+
+def article_ids(client: Client) -> set[str]:
+    return {a["id"] for a in client.predict(api_name="/articles")}
+
+
+# --- the /ask contract -------------------------------------------------------------------------------------------
+def test_ask_is_a_named_endpoint_with_documented_parameters(client: Client) -> None:
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert {"/ask", "/articles", "/add_files", "/add_urls", "/add_text", "/remove"} <= set(api)
+    names = [p["parameter_name"] for p in api["/ask"]["parameters"]]
+    assert names == ["question", "history_json", "since", "until", "source", "k", "mode"]
+
+
+def test_ask_answers_the_sample_question_with_citations(client: Client) -> None:
+    data = ask(client, "Welche Forderungen stellte Moskau?")
+    assert {"question", "answer", "answered", "citations"} <= set(data)
+    assert data["answered"] is True
+    assert "Rumänien und Bulgarien" in data["answer"] and "[1]" in data["answer"]
+    citation = data["citations"][0]
+    assert set(citation) >= CITATION_FIELDS
+    assert citation["article_id"] == SAMPLE_ID and citation["published"] == "2022-01-21"
+    assert citation["source"] == "derStandard" and citation["quote"]
+
+
+def test_ask_follow_up_uses_the_history(client: Client) -> None:
+    first = ask(client, "Wo trafen sich Blinken und Lawrow?")
+    history = json.dumps([["Wo trafen sich Blinken und Lawrow?", first["answer"]]])
+    data = ask(client, "Und was sagte Blinken dazu?", history_json=history)
+    assert data["answered"] and data["citations"]
+    assert any("Blinken" in c["quote"] for c in data["citations"])
+
+
+def test_ask_outside_the_date_filter_finds_nothing(client: Client) -> None:
+    data = ask(client, "Welche Forderungen stellte Moskau?", since="2023-01-01")
+    assert data["answered"] is False and data["citations"] == []
+
+
+def test_ask_unanswerable_says_so_and_cites_nothing(client: Client) -> None:
+    data = ask(client, "Wie hoch ist die Inflation in Japan?")
+    assert data["answered"] is False and data["citations"] == []
+    assert "nichts" in data["answer"]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"since": "21.1.2022"}, "JJJJ-MM-TT"),
+    ({"history_json": "{not json"}, "history"),
+    ({"mode": "llm"}, "RAG_LLM_URL"),
+])
+def test_bad_ask_input_gets_a_readable_error(client: Client, kwargs: dict, message: str) -> None:
+    with pytest.raises(AppError, match=message):
+        ask(client, "Welche Forderungen stellte Moskau?", **kwargs)
+    assert ask(client, "Welche Forderungen stellte Moskau?")["answered"]  # the app keeps running
+
+
+# --- corpus changes ----------------------------------------------------------------------------------------
+def test_upload_then_ask_then_delete(client: Client, web: RunningApp, tmp_path: Path) -> None:
+    path = tmp_path / "donaubrücke linz.txt"
+    path.write_text(BRIDGE, encoding="utf-8")
+    report = client.predict([handle_file(str(path))], "Testblatt", api_name="/add_files")
+    assert report["failed"] == [] and len(report["added"]) == 1
+    [article_id] = report["added"]
+    assert report["titles"][article_id] == "Neue Donaubrücke in Linz eröffnet"
+
+    data = ask(client, "Wie viel kostete die Donaubrücke in Linz?")
+    assert data["answered"] and "120 Millionen Euro" in data["answer"]
+    assert data["citations"][0]["article_id"] == article_id and data["citations"][0]["source"] == "Testblatt"
+
+    again = client.predict([handle_file(str(path))], "Testblatt", api_name="/add_files")
+    assert again["unchanged"] == [article_id] and again["added"] == []
+
+    removed = client.predict(article_id, api_name="/remove")
+    assert removed["removed"] == [article_id] and removed["failed"] == []
+    assert article_id not in article_ids(client)
+    gone = ask(client, "Wie viel kostete die Donaubrücke in Linz?")
+    assert gone["answered"] is False and all(c["article_id"] != article_id for c in gone["citations"])
+
+    # The upload was copied under RAG_HOME only, with a safe name, and Gradio's staged copy is gone (its
+    # multipart parser leaves empty temp files behind; no byte of the upload stays in the staging area).
+    uploads = web.settings.home / "uploads"
+    assert [p.name for p in uploads.iterdir() if p.is_file()] == ["donaubrücke-linz.txt"]
+    assert not [p for p in (uploads / ".incoming").rglob("*") if p.is_file() and p.stat().st_size]
+
+
+def test_upload_of_a_disallowed_type_is_refused(client: Client, tmp_path: Path) -> None:
+    path = tmp_path / "tool.exe"
+    path.write_bytes(b"MZ\x90\x00binary")
+    before = article_ids(client)
+    # Gradio's own allowlist (file_types) refuses it before our handler, which checks again (tested below).
+    with pytest.raises(AppError, match="Invalid file type"):
+        client.predict([handle_file(str(path))], "", api_name="/add_files")
+    assert article_ids(client) == before
+
+
+def test_bad_upload_content_fails_with_its_reason_and_keeps_the_corpus(client: Client, tmp_path: Path) -> None:
+    empty = tmp_path / "leer.txt"
+    empty.write_text("   \n", encoding="utf-8")
+    binary = tmp_path / "kaputt.txt"
+    binary.write_bytes(bytes(range(256)) * 40)
+    before = article_ids(client)
+    report = client.predict([handle_file(str(empty)), handle_file(str(binary))], "", api_name="/add_files")
+    assert [f["input"] for f in report["failed"]] == ["leer.txt", "kaputt.txt"]
+    assert all(f["error"] for f in report["failed"])
+    assert article_ids(client) == before
+    assert ask(client, "Welche Forderungen stellte Moskau?")["answered"]
+
+
+def test_pasted_text_is_indexed_and_validated(client: Client) -> None:
+    text = BRIDGE.split("\n\n", 1)[1]
+    report = client.predict(text, "Brücke eröffnet", "Linzer Blatt", "2023-04-03", "", api_name="/add_text")
+    assert report["failed"] == [] and len(report["added"]) == 1
+    [article_id] = report["added"]
+    [info] = [a for a in client.predict(api_name="/articles") if a["id"] == article_id]
+    assert (info["title"], info["source"], info["published"]) == ("Brücke eröffnet", "Linzer Blatt", "2023-04-03")
+    assert ask(client, "Wer sprach von einem Meilenstein?", source="Linzer Blatt")["answered"]
+
+    no_title = client.predict(text, "", "", "", "", api_name="/add_text")
+    bad_date = client.predict(text, "Titel", "", "gestern", "", api_name="/add_text")
+    assert no_title["failed"] and no_title["added"] == [] and "Titel" in no_title["failed"][0]["error"]
+    assert bad_date["failed"] and "gestern" in bad_date["failed"][0]["error"]
+    client.predict(article_id, api_name="/remove")
+
+
+def test_urls_are_fetched_and_local_paths_refused(client: Client) -> None:
+    with serve() as server:
+        url = server.add("/linz/bruecke.html", Route(html_page().encode("utf-8")))
+        report = client.predict(f"{url}\n/etc/passwd\nfile:///etc/passwd", "", api_name="/add_urls")
+    assert len(report["added"]) == 1
+    assert [f["input"] for f in report["failed"]] == ["/etc/passwd", "file:///etc/passwd"]
+    assert all("http" in f["error"] for f in report["failed"])
+    client.predict(report["added"][0], api_name="/remove")
+
+
+def test_unreachable_url_and_unknown_ids_are_reported(client: Client) -> None:
+    with serve() as server:
+        missing = server.url("/gibt-es-nicht.html")
+        report = client.predict(missing, "", api_name="/add_urls")
+    assert report["added"] == [] and report["failed"][0]["input"] == missing
+    removed = client.predict("kein-solcher-artikel", api_name="/remove")
+    assert removed["removed"] == [] and "kein-solcher-artikel" in removed["failed"][0]["error"]
+    assert SAMPLE_ID in article_ids(client)
+
+
+# --- other app configurations --------------------------------------------------------------------------------
+def test_empty_corpus_ask_explains_how_to_add_articles(tmp_path: Path) -> None:
+    with running_app(tmp_path / "home", corpus=False) as app:
+        data = ask(Client(app.url, verbose=False), "Welche Forderungen stellte Moskau?")
+    assert data["answered"] is False and data["citations"] == []
+    assert "newsrag ingest" in data["answer"]
+
+
+def test_llm_endpoint_down_gives_the_extractive_answer_with_a_notice(tmp_path: Path) -> None:
+    with running_app(tmp_path / "home", chat_model=DownChatModel()) as app:
+        data = ask(Client(app.url, verbose=False), "Welche Forderungen stellte Moskau?", mode="llm")
+    assert data["answered"] and data["mode"] == "extractive" and data["citations"]
+    assert data["notices"] and "Sprachmodell" in data["notices"][0]
+
+
+def test_auth_is_required_when_configured(tmp_path: Path) -> None:
+    with running_app(tmp_path / "home", ui_auth="anna:geheim") as app:
+        with pytest.raises(Exception):  # noqa: B017 (gradio_client raises different types per version)
+            Client(app.url, verbose=False)
+        with pytest.raises(Exception):  # noqa: B017
+            Client(app.url, auth=("anna", "falsch"), verbose=False)
+        data = ask(Client(app.url, auth=("anna", "geheim"), verbose=False), "Welche Forderungen stellte Moskau?")
+    assert data["answered"]

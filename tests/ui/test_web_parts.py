@@ -1,0 +1,178 @@
+"""The web app's parts without a server: escaping, highlights, upload checks, auth settings, texts, chat turns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest import ingest
+from rag.assistant import Assistant
+from rag.config import Settings
+from rag.errors import ConfigError
+from rag.schema import Citation
+from tests.conftest import SAMPLE
+from tests.fakes import FakeEmbedder
+from ui.i18n import TEXTS, Texts, resolve_language
+from ui.web import auth_pairs
+from ui.web_actions import Actions, new_session, safe_filename, uploads_dir
+from ui.web_render import article_rows, evidence_html, highlight, report_html, safe_url, surrounding_html
+
+XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
+
+
+def citation(**kw: object) -> Citation:
+    fields = {"n": 1, "article_id": "a", "title": "Titel", "source": "Blatt", "published": "2022-01-21",
+              "url": "https://example.org/a", "quote": "Erster Satz. Zweiter Satz.", "chunk_id": "a:0",
+              "start": 0, "end": 26, "score": 0.9, "highlights": ((13, 26),)}
+    fields.update(kw)
+    return Citation(**fields)  # type: ignore[arg-type]
+
+
+# --- rendering ---------------------------------------------------------------------------------------------
+def test_article_markup_is_escaped_everywhere() -> None:
+    c = citation(title=XSS, source=XSS, quote=f"Vorher {XSS} nachher.", highlights=((0, 6),), url="")
+    html = evidence_html([c], lambda _id: f"Artikel {XSS} Ende", Texts("de"))
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;window.__xss = 1&lt;/script&gt;" in html
+    assert 'onerror=&quot;window.__xss = 2&quot;' in html
+
+
+def test_only_http_links_become_clickable() -> None:
+    assert safe_url("https://derstandard.at/story/1") == "https://derstandard.at/story/1"
+    assert safe_url("javascript:alert(1)") is None and safe_url("data:text/html,x") is None
+    html = evidence_html([citation(url="javascript:alert(1)")], lambda _id: None, Texts("de"))
+    assert "href" not in html and "javascript:alert(1)" in html
+
+
+def test_highlight_marks_the_used_sentences_and_distrusts_bad_spans() -> None:
+    text = "Erster Satz. Zweiter Satz."
+    assert highlight(text, [(13, 26)]) == 'Erster Satz. <mark class="nr-hl">Zweiter Satz.</mark>'
+    # Overlapping spans merge; spans outside the text are clipped or dropped.
+    assert highlight(text, [(0, 8), (5, 12), (40, 50)]) == '<mark class="nr-hl">Erster Satz.</mark> Zweiter Satz.'
+    assert highlight("<b>", [(0, 3)]) == '<mark class="nr-hl">&lt;b&gt;</mark>'
+
+
+def test_surrounding_text_frames_the_passage_even_when_the_span_is_stale() -> None:
+    article = "Einleitung. " + "Erster Satz. Zweiter Satz." + " Schluss."
+    c = citation(start=0, end=26)  # stale: the quote now sits at 12
+    html = surrounding_html(article, c)
+    assert html.startswith("Einleitung. <span class=\"nr-passage\">Erster Satz. <mark")
+    assert html.endswith("</span> Schluss.")
+
+
+def test_evidence_card_has_number_title_outlet_date_link_and_context() -> None:
+    html = evidence_html([citation(n=2)], lambda _id: "Erster Satz. Zweiter Satz.", Texts("de"))
+    for part in ("[2]", "Titel", "Blatt", "2022-01-21", 'href="https://example.org/a"', "<details",
+                 '<mark class="nr-hl">Zweiter Satz.</mark>'):
+        assert part in html
+    missing = evidence_html([citation()], lambda _id: None, Texts("de"))
+    assert "nicht mehr im Korpus" in missing
+
+
+def test_report_lists_each_article_and_failure() -> None:
+    report = {"added": ["a"], "unchanged": ["b"], "failed": [{"input": "x<y>.txt", "error": "leer"}]}
+    html = report_html(report, {"a": "Alpha", "b": "Beta"}, Texts("de"))
+    assert "Alpha" in html and "Beta" in html and "x&lt;y&gt;.txt: leer" in html
+    assert "1 hinzugefügt, 0 aktualisiert, 1 unverändert, 1 fehlgeschlagen." in html
+
+
+# --- uploads -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "safe"), [
+    ("bericht.TXT", "bericht.txt"),
+    ("../../etc/cron.d/evil.txt", "evil.txt"),
+    ("C:\\Users\\x\\..\\a b.csv", "a-b.csv"),
+    (".bashrc", "upload.bashrc"),
+    ("archiv.tar.json", "archiv-tar.json"),
+    ("", "upload"),
+])
+def test_upload_names_cannot_leave_the_uploads_directory(name: str, safe: str) -> None:
+    assert safe_filename(name) == safe
+
+
+@pytest.fixture
+def actions(tmp_path: Path) -> Actions:
+    settings = Settings(home=tmp_path / "home", chunk_size=400, chunk_overlap=80, ui_max_upload_mb=1)
+    return Actions(Assistant(settings, embedder=FakeEmbedder()), Texts("de"))
+
+
+def test_upload_type_and_size_are_checked_before_anything_is_written(actions: Actions, tmp_path: Path) -> None:
+    exe = tmp_path / "programm.exe"
+    exe.write_bytes(b"MZ")
+    big = tmp_path / "gross.txt"
+    big.write_text("Ein Satz über nichts. " * 60_000, encoding="utf-8")  # ~1.3 MB > 1 MB
+    report = actions.add_files([str(exe), str(big)])
+    assert report["added"] == []
+    assert [f["input"] for f in report["failed"]] == ["programm.exe", "gross.txt"]
+    assert ".exe" in report["failed"][0]["error"] and "1 MB" in report["failed"][1]["error"]
+    assert not uploads_dir(actions.settings.home).exists() or not any(uploads_dir(actions.settings.home).iterdir())
+    assert exe.exists() and big.exists()  # files outside the staging area are never deleted
+
+
+def test_a_failed_upload_is_named_by_the_users_file_name(actions: Actions, tmp_path: Path) -> None:
+    empty = tmp_path / "leer.txt"
+    empty.write_text("", encoding="utf-8")
+    [failure] = actions.add_files([str(empty)])["failed"]
+    assert failure["input"] == "leer.txt" and str(tmp_path) not in failure["error"]
+
+
+# --- chat turns ---------------------------------------------------------------------------------------------
+def test_empty_corpus_chat_says_how_to_add_articles(actions: Actions) -> None:
+    *_, (box, messages, session, _panel) = actions.respond("Welche Forderungen stellte Moskau?", new_session(),
+                                                         "", "", "", 5, "extractive")
+    assert box == "" and "Korpus ist noch leer" in messages[-1]["content"]
+    assert session["history"] == []
+
+
+def test_chat_turn_streams_then_shows_the_evidence_and_remembers_the_turn(actions: Actions) -> None:
+    ingest([str(SAMPLE)], store=actions.store)
+    turn = actions.respond("Welche Forderungen stellte Moskau?", new_session(), "", "", "", 5, "extractive")
+    # Copy what each step showed: the handler updates its message list in place, as Gradio expects.
+    steps = [(box, [dict(m) for m in messages], session, panel) for box, messages, session, panel in turn]
+    assert len(steps) >= 3  # the question at once, the answer growing, then the evidence
+    assert steps[0][1][-1]["content"].endswith("▍")
+    _, messages, session, panel = steps[-1]
+    assert "Rumänien und Bulgarien" in messages[-1]["content"] and 'class="nr-ref">[1]' in messages[-1]["content"]
+    assert '<mark class="nr-hl">' in panel and "derStandard" in panel
+    assert session["history"] == [["Welche Forderungen stellte Moskau?", session["history"][0][1]]]
+    assert len(session["evidence"]) == 1
+
+    *_, (_, messages, session, _) = actions.respond("Und was sagte Blinken dazu?", session, "", "", "", 5,
+                                                    "extractive")
+    assert len(messages) == 4 and len(session["history"]) == 2
+
+
+def test_bad_filter_date_is_a_message_not_a_crash(actions: Actions) -> None:
+    ingest([str(SAMPLE)], store=actions.store)
+    *_, (_, messages, session, _) = actions.respond("Welche Forderungen?", new_session(), "gestern", "", "", 5,
+                                                    "extractive")
+    assert "JJJJ-MM-TT" in messages[-1]["content"] and session["history"] == []
+
+
+def test_articles_table_shows_text_cells() -> None:
+    class Info:
+        id, title, source, published, chunks = "a", XSS, "Blatt", "2022-01-21", 3
+
+    assert article_rows([Info()]) == [["a", XSS, "Blatt", "2022-01-21", 3]]  # type: ignore[list-item]
+
+
+# --- settings and texts -----------------------------------------------------------------------------------
+def test_auth_from_a_pair_or_a_file(tmp_path: Path) -> None:
+    assert auth_pairs(None) is None
+    assert auth_pairs("anna:geh:eim") == [("anna", "geh:eim")]
+    users = tmp_path / "users"
+    users.write_text("# Redaktion\nanna:eins\n\nbert:zwei\n", encoding="utf-8")
+    assert auth_pairs(str(users)) == [("anna", "eins"), ("bert", "zwei")]
+
+
+@pytest.mark.parametrize("value", ["nur-ein-wort", ":ohne-namen"])
+def test_bad_auth_setting_is_a_config_error_that_echoes_no_secret(value: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        auth_pairs(value)
+    assert "ohne-namen" not in str(caught.value)
+
+
+def test_every_text_exists_in_both_languages() -> None:
+    assert set(TEXTS["de"]) == set(TEXTS["en"])
+    assert resolve_language("en-GB") == "en" and resolve_language("fr") == "de"
+    assert Texts("en")["tab_corpus"] == "Corpus" and Texts()["tab_corpus"] == "Korpus"
