@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,35 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
     done = subprocess.run([str(script), "list"], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "the index is empty" in done.stdout
+
+
+@pytest.mark.slow
+def test_chat_command_serves_the_app_with_the_real_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The README's main command in two steps: `newsrag ingest corpus/`, then `newsrag chat` on a free port."""
+    from gradio_client import Client
+
+    from tests.ui.conftest import free_port
+
+    assert run(capsys, "ingest", str(CORPUS))[0] == 0
+    port = free_port()
+    script = Path(sys.executable).with_name("newsrag")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
+    chat = subprocess.Popen([str(script), "chat", "--port", str(port)], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2).close()
+                break
+            except OSError:
+                assert chat.poll() is None, chat.stderr.read() if chat.stderr else "newsrag chat exited"
+                assert time.monotonic() < deadline, "newsrag chat did not come up within 120 s"
+                time.sleep(0.5)
+        data = Client(url, verbose=False).predict("Welche Forderungen stellte Moskau?", api_name="/ask")
+        assert data["answered"] and "Rumänien und Bulgarien" in data["answer"]
+        assert data["citations"][0]["published"] == "2022-01-21"
+    finally:
+        chat.terminate()
+        chat.wait(timeout=30)
