@@ -13,6 +13,7 @@ One JSON line `load-assistant`, and `load-gradio` when ui/web.py offers `build_a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -149,18 +150,13 @@ def run_load(ask: Callable[[str], tuple[str, frozenset[tuple[str, str]], str]], 
 
 # --- the Gradio app ------------------------------------------------------------------------------------------
 def gradio_load(assistant: Any, questions: list[str], reference: Reference, threads: int) -> None:
-    try:
-        from ui.web import build_app
-    except ImportError as exc:
-        log(f"gradio: skipped: ui/web.py has no build_app(assistant) yet ({exc})")
-        return
+    """The same load through the web app's public `/ask` endpoint, launched the way `newsrag chat` does."""
     from gradio_client import Client
 
+    from ui.web import build_app, serve
+
     app = build_app(assistant)
-    port = free_port()
-    app.queue(default_concurrency_limit=threads)
-    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    url = f"http://127.0.0.1:{port}/"
+    url = serve(app, assistant.settings, port=free_port(), block=False, quiet=True)
     try:
         local = threading.local()
 
@@ -169,33 +165,20 @@ def gradio_load(assistant: Any, questions: list[str], reference: Reference, thre
                 local.client = Client(url, verbose=False)
             return local.client
 
-        sample = client().predict(questions[0], api_name="/ask")
-        log(f"gradio: /ask returns {type(sample).__name__}: {str(sample)[:300]}")
-
         def ask(question: str) -> tuple[str, frozenset[tuple[str, str]], str]:
-            return parse_gradio(client().predict(question, api_name="/ask"), question)
+            data = client().predict(question, api_name="/ask")
+            return data["question"], _cited_dicts(data["citations"]), data["answer"]
 
         record = run_load(ask, questions, reference, threads)
         emit("load", "load-gradio", threads=threads, endpoint=f"{url} api_name=/ask", **record,
              load_avg_1m=round(os.getloadavg()[0], 2))
     finally:
-        app.close()
+        with contextlib.redirect_stdout(sys.stderr):  # Gradio prints "Closing server": stdout is for JSON
+            app.close()
 
 
-def parse_gradio(result: Any, asked: str) -> tuple[str, frozenset[tuple[str, str]], str]:
-    """(question, cited chunks, answer text) from what `/ask` returns: the answer's `to_dict()` as such, inside
-    a tuple, or as a JSON string."""
-    import json
-
-    data = result
-    if isinstance(data, (list, tuple)):
-        data = next((x for x in data if isinstance(x, dict) and "citations" in x), data[0] if data else {})
-    if isinstance(data, str):
-        data = json.loads(data)
-    if not isinstance(data, dict):
-        raise TypeError(f"unexpected /ask result {type(result).__name__}")
-    cited = frozenset((str(c.get("article_id")), str(c.get("chunk_id"))) for c in data.get("citations", []))
-    return str(data.get("question", asked)), cited, str(data.get("answer", data.get("text", "")))
+def _cited_dicts(citations: list[dict[str, Any]]) -> frozenset[tuple[str, str]]:
+    return frozenset((str(c["article_id"]), str(c["chunk_id"])) for c in citations)
 
 
 if __name__ == "__main__":

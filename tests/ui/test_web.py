@@ -193,3 +193,30 @@ def test_auth_is_required_when_configured(tmp_path: Path) -> None:
             Client(app.url, auth=("anna", "falsch"), verbose=False)
         data = ask(Client(app.url, auth=("anna", "geheim"), verbose=False), "Welche Forderungen stellte Moskau?")
     assert data["answered"]
+
+
+def test_concurrent_api_calls_get_their_own_answers(web: RunningApp) -> None:
+    """8 client threads, 48 questions through /ask: no errors, every answer belongs to its question."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    expected = {
+        "Welche Forderungen stellte Moskau?": "Rumänien",
+        "Wo trafen sich Blinken und Lawrow?": "Genf",
+        "Wie hoch ist die Inflation in Japan?": None,
+    }
+    local = threading.local()
+
+    def ask_one(question: str) -> tuple[str, dict]:
+        if getattr(local, "client", None) is None:
+            local.client = Client(web.url, verbose=False)
+        return question, ask(local.client, question)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(ask_one, [list(expected)[i % 3] for i in range(48)]))
+    assert len(results) == 48
+    for question, data in results:
+        assert data["question"] == question
+        word = expected[question]
+        assert data["answered"] is (word is not None)
+        assert word is None or any(word in c["quote"] for c in data["citations"])
