@@ -77,6 +77,7 @@ class SentenceTransformerEmbedder(Embedder):
 
         where = packaged_model_path() if self.name == PACKAGED_MODEL else self.name
         offline = os.environ.get("HF_HUB_OFFLINE") == "1" or os.path.isdir(where)
+        _quiet_weight_loading()
         try:
             return SentenceTransformer(where, device=self.device, local_files_only=offline)
         except Exception as exc:  # sentence-transformers raises OSError, ValueError, HTTP errors...
@@ -111,3 +112,13 @@ class SentenceTransformerEmbedder(Embedder):
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for (not loaded yet)."""
     return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+
+
+def _quiet_weight_loading() -> None:
+    """transformers draws a "Loading weights" progress bar on every model load; library code must not print
+    (one model load takes about a second here, so the bar tells nobody anything)."""
+    try:
+        from transformers.utils import logging as transformers_logging
+    except ImportError:
+        return
+    transformers_logging.disable_progress_bar()

@@ -36,10 +36,15 @@ FOCUS_BOOST = 2.0  # a follow-up's own words count double against the words borr
 # Answer types: what a question word asks for, and a pattern a sentence holding such an answer contains.
 _MONTHS = r"(?:Jänner|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
 _WEEKDAYS = r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
+_AMOUNTS = (r"(?:ein|eine|einen|einer|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|zwanzig|"
+            r"dreißig|hundert|eineinhalb|anderthalb|zweieinhalb|mehrere|einige|wenige|viele|halbe?n?)")
+_UNITS_OF_TIME = r"(?:Sekunden?|Minuten?|Stunden?|Tage?n?|Wochen?|Monate?n?|Jahre?n?|Jahrzehnte?n?)"
 ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"\b(wann|seit wann|bis wann|in welchem jahr|welchem jahrhundert|when|what year)\b", re.I),
      re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|{_WEEKDAYS}|Jahrhundert|gestern|heute|morgen)\b")),
-    (re.compile(r"\b(wie viele|wie viel|wie hoch|wie groß|wie lange|wie alt|wie weit|how many|how much)\b", re.I),
+    (re.compile(r"\b(wie lange|how long)\b", re.I),
+     re.compile(rf"\b(\d+|{_AMOUNTS})\s+({_UNITS_OF_TIME})\b", re.I)),
+    (re.compile(r"\b(wie viele|wie viel|wie hoch|wie groß|wie alt|wie weit|how many|how much)\b", re.I),
      re.compile(r"\d|\b(eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|hundert|tausend|Million|Milliard)",
                 re.I)),
     (re.compile(r"^\s*(wo|wohin|woher|where)\b", re.I),

@@ -22,6 +22,8 @@ _EXTRA_STOPWORDS = {
     "dass", "daß", "denn", "dazu", "davon", "darauf", "laut", "sowie", "etwa", "mehr", "beim", "vom", "zum",
     "zur", "ins", "im", "am", "ob", "kann", "können", "konnte", "konnten", "soll", "sollen", "sagte",
     "fand", "fanden", "findet", "finden", "statt", "stattfinden", "stattgefunden", "genau", "eigentlich",
+    # "Wie lange dauerte X?" asks for a duration of X: the frame words name no topic.
+    "lange", "dauert", "dauerte", "dauerten", "dauern", "gedauert",
 }
 STOPWORDS: frozenset[str] = frozenset(w.lower() for w in STOPWORDS_GERMAN) | frozenset(_EXTRA_STOPWORDS)
 

@@ -152,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RagError as exc:
         print(f"newsrag: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # `newsrag list | head`: the reader left; nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("newsrag: interrupted; the index keeps every article that was completely written", file=sys.stderr)
         return 130

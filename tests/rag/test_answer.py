@@ -56,6 +56,12 @@ def test_where_and_when_the_meeting_was(assistant: Assistant) -> None:
     assert when.answered and "Freitag" in when.text
 
 
+def test_how_long_asks_for_a_duration(assistant: Assistant) -> None:
+    # "Wie lange dauerte" is the question's frame, not its topic: the topic is the talk.
+    answer = assistant.answer("Wie lange dauerte das Gespräch?")
+    assert answer.answered and "Nach eineinhalb Stunden war das Gespräch" in answer.text
+
+
 def test_unanswerable_question_cites_nothing(assistant: Assistant) -> None:
     answer = assistant.answer("Wie viele Tore schoss Bayern München gestern?")
     assert not answer.answered and answer.citations == []
