@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     dense_weight: float | None = Field(
         None, ge=0.0, le=1.0, description="share of the dense side in fusion; None: measured default per model"
     )
-    min_relevance: float = Field(0.35, ge=0.0, le=1.0, description="below this the corpus has no answer")
+    min_relevance: float = Field(0.40, ge=0.0, le=1.0, description="below this the corpus has no answer")
 
     answer_mode: Literal["auto", "extractive", "llm"] = "auto"
     llm_url: str | None = None

@@ -18,7 +18,7 @@ from rag.errors import ConfigError
 from rag.lexical import LexicalIndex
 from rag.schema import published_day
 from rag.store import Store
-from rag.text import terms
+from rag.text import char_grams, terms
 
 DenseEntry = tuple[float, str, dict[str, Any]]  # (cosine similarity, text, metadata)
 CANDIDATES = 50  # per side, before fusion
@@ -222,35 +222,57 @@ def _join(a: Passage, b: Passage) -> Passage:
 
 
 def query_coverage(query: str, text: str, lexical: LexicalIndex) -> float:
-    """Share of the question's IDF weight that the passage contains (0..1): the relevance floor's measure.
+    """How much of the question a passage contains (0..1): the relevance floor's measure.
 
-    Terms the corpus has never seen weigh as much as its rarest term, so a question about an absent topic
-    scores low even when a common word matches.
+    The mean of two shares of the question's IDF weight found in the passage: of its word stems, and of its
+    character 4-grams. Words alone miss German paraphrase ("Funkwellen" asked, "Funkübertragung" written);
+    4-grams alone match too much by chance. Measured on the dev set with each question's own article filtered
+    out (so nothing answers it), the mean answers 94 % of the answerable questions where words alone answer
+    92 %, at the same share (29 %) of wrongly answered unanswerable ones.
+    Terms or 4-grams the corpus has never seen weigh as much as its rarest one, so a question about an absent
+    topic scores low even when a common word matches.
     """
-    query_terms = terms(query)
-    if not query_terms:
+    words = _weighted_share(terms(query), terms(text), lexical_idf(lexical))
+    grams = _weighted_share(set(char_grams(query)), set(char_grams(text)), gram_idf(lexical))
+    return (words + grams) / 2
+
+
+def _weighted_share(wanted: set[str], present: set[str], idf: dict[str, float]) -> float:
+    if not wanted:
         return 0.0
-    idf = lexical_idf(lexical)
     top = max(idf.values(), default=1.0)
-    weights = {t: idf.get(t, top) for t in query_terms}
-    found = terms(text)
+    weights = {t: idf.get(t, top) for t in wanted}
     total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+
+
+def gram_idf(lexical: LexicalIndex) -> dict[str, float]:
+    """IDF per character 4-gram, computed once per lexical index (cached on it)."""
+    cached = getattr(lexical, "_gram_idf_cache", None)
+    if cached is None:
+        cached = _idf(lexical.grams, len(lexical))
+        lexical._gram_idf_cache = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def lexical_idf(lexical: LexicalIndex) -> dict[str, float]:
     """IDF per stem, computed once per lexical index (cached on it)."""
     cached = getattr(lexical, "_idf_cache", None)
-    if cached is not None:
-        return cached
+    if cached is None:
+        cached = _idf(lexical.bm25, len(lexical))
+        lexical._idf_cache = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _idf(index: Any, n: int) -> dict[str, float]:
+    """BM25's IDF for every vocabulary entry of a bm25s index (document frequencies from its CSC matrix)."""
+    if index is None:
+        return {}
+    doc_freqs = np.diff(index.scores["indptr"]) if "indptr" in index.scores else None
     idf: dict[str, float] = {}
-    if lexical.bm25 is not None:
-        n = len(lexical)
-        doc_freqs = np.diff(lexical.bm25.scores["indptr"]) if "indptr" in lexical.bm25.scores else None
-        for term, index in lexical.bm25.vocab_dict.items():
-            if doc_freqs is not None and index >= len(doc_freqs):
-                continue  # bm25s's placeholder for empty documents has no column
-            df = int(doc_freqs[index]) if doc_freqs is not None else 1
-            idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    lexical._idf_cache = idf  # type: ignore[attr-defined]
+    for term, column in index.vocab_dict.items():
+        if doc_freqs is not None and column >= len(doc_freqs):
+            continue  # bm25s's placeholder for empty documents has no column
+        df = int(doc_freqs[column]) if doc_freqs is not None else 1
+        idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
     return idf

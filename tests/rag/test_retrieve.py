@@ -7,8 +7,9 @@ import pytest
 from ingest import ingest_articles
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.retrieve import Filters, Passage, Retriever, merge_neighbours
+from rag.retrieve import Filters, Passage, Retriever, _weighted_share, lexical_idf, merge_neighbours, query_coverage
 from rag.store import Store
+from rag.text import terms
 from tests.articles import bahn, mars, wein
 from tests.fakes import FakeEmbedder
 
@@ -84,6 +85,18 @@ def test_relevance_is_low_for_absent_topics(indexed: Store) -> None:
     retriever = Retriever(indexed, dense_weight=0.2)
     assert retriever.retrieve("Wie viele Tore schoss Bayern München?").relevance < 0.3
     assert retriever.retrieve("Wann kommen die Mars-Proben zur Erde?").relevance >= 0.6
+
+
+def test_relevance_credits_compound_paraphrase(indexed: Store) -> None:
+    """"Schienensanierung" is not a word of the article, but its parts are ("Schienennetz", "saniert"): the
+    4-gram half of the measure sees that, the word half does not."""
+    lexical = indexed.lexical()
+    text = next(p.text for p in Retriever(indexed).retrieve("Pünktlichkeit der Bahn", k=5).passages
+                if "saniert" in p.text)
+    question = "Bis wann dauert die Schienensanierung?"
+    words_only = _weighted_share(terms(question), terms(text), lexical_idf(lexical))
+    assert words_only == 0.0
+    assert query_coverage(question, text, lexical) > 0.15
 
 
 def test_empty_index_retrieves_nothing(store: Store) -> None:
