@@ -6,6 +6,8 @@ One JSON line per configuration:
   lexical   the product's index, dense weight 0
   dense     the product's index, dense weight 1, lexical weight 0
   product   the product's index and default fusion weights
+  floor     the relevance floor's trade-off: share answered at floors 0.30-0.50, with and without the
+            questions' own articles in the index
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py [--home /tmp/bench-quality] [--limit N]
 
@@ -24,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -45,7 +49,7 @@ from bench.common import (
     settings_for,
 )
 
-CONFIGS = ("baseline", "lexical", "dense", "product")
+CONFIGS = ("baseline", "lexical", "dense", "product", "floor")
 BASELINE_CHUNK, BASELINE_OVERLAP, BASELINE_K = 1000, 200, 4
 
 
@@ -184,8 +188,31 @@ def product(settings: Any, embedder: Any, articles: list[Any], questions: list[A
             if done % 50 == 0:
                 log(f"{config}: {done}/{total} questions")
 
+        if config == "floor":
+            emit("quality", "floor", **floor_tradeoff(assistant, questions))
+            continue
         metrics = run_questions(assistant, questions, progress=progress, **weights[config])
         emit("quality", config, **metrics, ingest_s=round(ingest_s, 2) if ingest_s is not None else None)
+
+
+FLOORS = (0.30, 0.35, 0.40, 0.45, 0.50)
+
+
+def floor_tradeoff(assistant: Any, questions: list[Any]) -> dict[str, Any]:
+    """The relevance floor's trade-off: at each floor, the share of questions answered (a) as they are and
+    (b) with every XQuAD article filtered out, so only distractors remain and nothing answers the question
+    (an answer then is made up from the wrong article)."""
+    from rag.retrieve import Filters
+
+    only_distractors = Filters(sources=("distractor",))
+    answerable = np.array([assistant.retriever.retrieve(q.question).relevance for q in questions])
+    unanswerable = np.array([assistant.retriever.retrieve(q.question, filters=only_distractors).relevance
+                             for q in questions])
+    return {
+        "questions": len(questions), "default_floor": assistant.settings.min_relevance,
+        "answered_answerable": {f"{t:.2f}": round(float(np.mean(answerable >= t)), 3) for t in FLOORS},
+        "answered_unanswerable": {f"{t:.2f}": round(float(np.mean(unanswerable >= t)), 3) for t in FLOORS},
+    }
 
 
 if __name__ == "__main__":
