@@ -27,7 +27,8 @@ def esc(text: object) -> str:
 
 
 # --- chat messages ---------------------------------------------------------------------------------------
-_MARKER = re.compile(r"\[(\d{1,3}|\?)\]")
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+_UNSUPPORTED = "[?]"
 
 
 def text_html(text: str) -> str:
@@ -36,8 +37,10 @@ def text_html(text: str) -> str:
 
 
 def cited_html(text: str) -> str:
-    """Answer text → HTML with the [n] markers styled (they are matched after escaping, so only digits)."""
-    return _MARKER.sub(r'<span class="nr-ref">[\1]</span>', text_html(text))
+    """Answer text → HTML whose [n] markers link to evidence card n (matched after escaping, so only digits);
+    an unsupported sentence's [?] is flagged, not linked."""
+    linked = _MARKER.sub(r'<a class="nr-ref" href="#nr-cite-\1">[\1]</a>', text_html(text))
+    return linked.replace(_UNSUPPORTED, f'<span class="nr-ref nr-unsupported">{_UNSUPPORTED}</span>')
 
 
 def answer_html(answer: Answer, texts: Texts) -> str:

@@ -37,7 +37,10 @@ mark.nr-hl { background: #fde68a; color: #1f2937; padding: 0 1px; border-radius:
   border-radius: var(--radius-md); background: var(--background-fill-secondary); line-height: 1.5;
 }
 .nr-passage { background: var(--color-accent-soft); border-radius: 2px; }
-.nr-ref { font-weight: 600; color: var(--color-accent); white-space: nowrap; }
+.nr-ref { font-weight: 600; color: var(--color-accent); white-space: nowrap; text-decoration: none; }
+a.nr-ref:hover { text-decoration: underline; }
+.nr-unsupported { color: var(--error-text-color); }
+.nr-cite:target { outline: 2px solid var(--color-accent); }
 .nr-notice { color: var(--body-text-color-subdued); }
 .nr-error { color: var(--error-text-color); }
 .nr-report ul { margin: 0; padding-left: 0; list-style: none; }

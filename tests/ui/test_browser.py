@@ -97,6 +97,15 @@ def test_sample_question_gets_a_cited_answer_with_highlighted_evidence(web: Runn
     article.wait_for(state="visible")
     assert len(article.inner_text()) > len(first.locator(".nr-quote").inner_text())
 
+    # A marker in the answer leads to its evidence card.
+    last = evidence.locator("section.nr-cite").last
+    number = last.get_attribute("data-n")
+    answer.locator(f"a.nr-ref[href='#nr-cite-{number}']").first.click()
+    page.wait_for_function(
+        """n => { const card = document.getElementById('nr-cite-' + n), box = card.getBoundingClientRect();
+                  const panel = document.getElementById('nr-evidence').getBoundingClientRect();
+                  return box.top >= panel.top - 1 && box.top < panel.bottom; }""", arg=number)
+
     shot = tmp_path / "answer.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
@@ -117,6 +126,28 @@ def test_corpus_tab_lists_the_indexed_article(web: RunningApp, page: Any) -> Non
     expect(table).to_contain_text("Die Angst vor einem Krieg")
     expect(table).to_contain_text("derStandard")
     expect(table).to_contain_text("2022-01-21")
+
+
+def test_uploaded_article_is_answered_at_once(tmp_path: Path, page: Any) -> None:
+    article = tmp_path / "graz-bim.txt"
+    article.write_text("Graz verlängert die Straßenbahn nach Reininghaus\n\nDie neue Linie 4 fährt ab Herbst "
+                       "alle sieben Minuten. Der Ausbau kostete 64 Millionen Euro. (red, 12.9.2023)\n",
+                       encoding="utf-8")
+    with running_app(tmp_path / "home", corpus=False) as app:
+        page.goto(app.url)
+        page.get_by_role("tab", name="Korpus").click()
+        page.locator("#nr-files input[type=file]").set_input_files(str(article))
+        page.locator("#nr-upload").click()
+        expect(page.locator("#nr-result")).to_contain_text("hinzugefügt")
+        expect(page.locator("#nr-result")).to_contain_text("Graz verlängert die Straßenbahn")
+        expect(page.locator("#nr-articles")).to_contain_text("2023-09-12")
+        page.get_by_role("tab", name="Chat").click()
+        box = page.locator("#nr-question textarea")
+        box.fill("Wie viel kostete der Ausbau der Straßenbahn in Graz?")
+        box.press("Enter")
+        last_answer(page).filter(has_text="64 Millionen Euro").wait_for()
+        expect(page.locator("#nr-evidence")).to_contain_text("Graz verlängert die Straßenbahn")
+        assert (app.settings.home / "uploads" / "graz-bim.txt").exists()
 
 
 def test_article_markup_is_shown_as_text_and_runs_nothing(tmp_path: Path, page: Any) -> None:

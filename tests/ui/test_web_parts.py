@@ -16,7 +16,7 @@ from tests.fakes import FakeEmbedder
 from ui.i18n import TEXTS, Texts, resolve_language
 from ui.web import auth_pairs
 from ui.web_actions import Actions, new_session, safe_filename, uploads_dir
-from ui.web_render import article_rows, evidence_html, highlight, report_html, safe_url, surrounding_html
+from ui.web_render import article_rows, cited_html, evidence_html, highlight, report_html, safe_url, surrounding_html
 
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 
@@ -43,6 +43,12 @@ def test_only_http_links_become_clickable() -> None:
     assert safe_url("javascript:alert(1)") is None and safe_url("data:text/html,x") is None
     html = evidence_html([citation(url="javascript:alert(1)")], lambda _id: None, Texts("de"))
     assert "href" not in html and "javascript:alert(1)" in html
+
+
+def test_markers_link_to_their_cards_and_unsupported_ones_are_flagged() -> None:
+    html = cited_html("Erstens <b>. [1] Zweitens. [?] Drittens [12]")
+    assert '<a class="nr-ref" href="#nr-cite-1">[1]</a>' in html and 'href="#nr-cite-12"' in html
+    assert '<span class="nr-ref nr-unsupported">[?]</span>' in html and "&lt;b&gt;" in html
 
 
 def test_highlight_marks_the_used_sentences_and_distrusts_bad_spans() -> None:
@@ -132,7 +138,8 @@ def test_chat_turn_streams_then_shows_the_evidence_and_remembers_the_turn(action
     assert len(steps) >= 3  # the question at once, the answer growing, then the evidence
     assert steps[0][1][-1]["content"].endswith("▍")
     _, messages, session, panel = steps[-1]
-    assert "Rumänien und Bulgarien" in messages[-1]["content"] and 'class="nr-ref">[1]' in messages[-1]["content"]
+    final = messages[-1]["content"]
+    assert "Rumänien und Bulgarien" in final and 'href="#nr-cite-1">[1]</a>' in final
     assert '<mark class="nr-hl">' in panel and "derStandard" in panel
     assert session["history"] == [["Welche Forderungen stellte Moskau?", session["history"][0][1]]]
     assert len(session["evidence"]) == 1
