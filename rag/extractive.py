@@ -55,7 +55,7 @@ ANSWER_TYPE_BONUS = 0.12
 
 def term_weights(question: str, idf: dict[str, float], focus: Collection[str] = ()) -> dict[str, float]:
     query_terms = terms(question)
-    top = max(idf.values(), default=1.0)
+    top = getattr(idf, "top", None) or max(idf.values(), default=1.0)
     return {t: idf.get(t, top) * (FOCUS_BOOST if t in focus else 1.0) for t in query_terms}
 
 
