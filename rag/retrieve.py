@@ -25,6 +25,10 @@ CANDIDATES = 50  # per side, before fusion
 # Share of the dense side in the fused score, measured with `newsrag eval` on the XQuAD-de dev set with the
 # 10kGNAD distractors (see README, "Retrieval quality"). The packaged model is English-trained, so it only
 # breaks ties; a multilingual model earns an equal say.
+# A question that names a single topic word ("Wo fand das Treffen statt?") asks about the article's main event,
+# which news reports in the opening paragraph (inverted pyramid): the opening chunk gets this share of the best
+# score on top. Questions naming more leave ranking to the terms.
+LEAD_PRIOR = 0.5
 PACKAGED_DENSE_WEIGHT = 0.1
 OTHER_DENSE_WEIGHT = 0.5
 
@@ -138,7 +142,8 @@ class Retriever:
             timings["dense"] = time.perf_counter() - clock
         clock = time.perf_counter()
         ranked = self._fuse(lex_hits, dense_hits)
-        passages = self._materialise(ranked, dense_hits, k, per_article or self.article_cap(k))
+        lead_prior = LEAD_PRIOR if len(terms(query)) <= 1 else 0.0
+        passages = self._materialise(ranked, dense_hits, k, per_article or self.article_cap(k), lead_prior)
         if merge:
             passages = merge_neighbours(passages)
         relevance = max((query_coverage(query, p.text, lexical) for p in passages[:3]), default=0.0)
@@ -166,20 +171,26 @@ class Retriever:
         return sorted(fused.items(), key=lambda item: -item[1])
 
     def _materialise(self, ranked: list[tuple[str, float]], dense: dict[str, DenseEntry],
-                     k: int, per_article: int) -> list[Passage]:
+                     k: int, per_article: int, lead_prior: float = 0.0) -> list[Passage]:
         """The top k chunks as passages, at most `per_article` from one article while others are available;
-        when the other articles run out, the remaining slots go to the best of the capped chunks."""
+        when the other articles run out, the remaining slots go to the best of the capped chunks.
+        `lead_prior` (a share of the best score) is added to the opening chunk of each article."""
         window = ranked[: k * 4]
         missing = [cid for cid, _ in window if cid not in dense]
         fetched = self.store.get_chunks(missing) if missing else {}
+        candidates: list[Passage] = []
+        for cid, score in window:
+            found = (dense[cid][1], dense[cid][2]) if cid in dense else fetched.get(cid)
+            if found is not None:  # None: deleted since the lexical index was built
+                candidates.append(Passage.from_chunk(cid, found[0], found[1], score))
+        if lead_prior and candidates:
+            bonus = lead_prior * candidates[0].score
+            candidates = sorted((replace(p, score=p.score + bonus) if p.start == 0 else p for p in candidates),
+                                key=lambda p: -p.score)
         per: dict[str, int] = {}
         chosen: list[Passage] = []
         overflow: list[Passage] = []
-        for cid, score in window:
-            found = (dense[cid][1], dense[cid][2]) if cid in dense else fetched.get(cid)
-            if found is None:
-                continue  # deleted since the lexical index was built
-            passage = Passage.from_chunk(cid, found[0], found[1], score)
+        for passage in candidates:
             article = passage.article_id
             if per.get(article, 0) >= per_article:
                 overflow.append(passage)

@@ -56,6 +56,13 @@ def test_where_and_when_the_meeting_was(assistant: Assistant) -> None:
     assert when.answered and "Freitag" in when.text
 
 
+def test_one_word_question_about_the_event_is_answered_from_the_lead(assistant: Assistant) -> None:
+    # "Treffen" is all the question names; the article mentions other meetings (Kiew, Berlin, the deputies'),
+    # but the one it reports is in its opening paragraph.
+    answer = assistant.answer("Wo fand das Treffen statt?")
+    assert answer.answered and "in Genf" in answer.text.split("[1]")[0]
+
+
 def test_how_long_asks_for_a_duration(assistant: Assistant) -> None:
     # "Wie lange dauerte" is the question's frame, not its topic: the topic is the talk.
     answer = assistant.answer("Wie lange dauerte das Gespräch?")
