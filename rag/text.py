@@ -22,8 +22,11 @@ _EXTRA_STOPWORDS = {
     "dass", "daß", "denn", "dazu", "davon", "darauf", "laut", "sowie", "etwa", "mehr", "beim", "vom", "zum",
     "zur", "ins", "im", "am", "ob", "kann", "können", "konnte", "konnten", "soll", "sollen", "sagte",
     "fand", "fanden", "findet", "finden", "statt", "stattfinden", "stattgefunden", "genau", "eigentlich",
-    # "Wie lange dauerte X?" asks for a duration of X: the frame words name no topic.
+    # Question frames name no topic: "Wie lange dauerte X?", "Wie lautet/heißt X?", "Welche Art von X",
+    # "ungefähr", "im Allgemeinen", "befanden sich". Kept out of the question's weight (and of the index).
     "lange", "dauert", "dauerte", "dauerten", "dauern", "gedauert",
+    "lautet", "lauten", "lautete", "heißt", "heißen", "hieß", "hießen", "art", "begriff", "bezeichnung",
+    "ungefähr", "circa", "allgemeinen", "befindet", "befinden", "befand", "befanden",
 }
 STOPWORDS: frozenset[str] = frozenset(w.lower() for w in STOPWORDS_GERMAN) | frozenset(_EXTRA_STOPWORDS)
 
