@@ -146,7 +146,7 @@ class Retriever:
         passages = self._materialise(ranked, dense_hits, k, per_article or self.article_cap(k), lead_prior)
         if merge:
             passages = merge_neighbours(passages)
-        relevance = max((query_coverage(query, p.text, lexical) for p in passages[:3]), default=0.0)
+        relevance = max((query_coverage(query, p.text, lexical) for p in passages), default=0.0)
         timings["fusion"] = time.perf_counter() - clock
         return Retrieval(passages, relevance, timings, lexical)
 
