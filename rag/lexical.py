@@ -17,7 +17,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from rag.text import analyze, char_grams
+from rag.text import ANALYZER_VERSION, analyze, char_grams
 
 _META = "newsrag-meta.json"
 _ARRAYS = "newsrag-meta.npz"
@@ -146,6 +146,7 @@ class LexicalIndex:
                 "sources": list(self.sources),
                 "empty": self.bm25 is None,
                 "format": 2,
+                "analyzer": ANALYZER_VERSION,
             }
             (tmp / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             (tmp / _GENERATION).write_text(self.generation, encoding="utf-8")
@@ -163,8 +164,8 @@ class LexicalIndex:
         """The persisted index, or None when there is none or it cannot be read (then rebuild)."""
         try:
             meta = json.loads((directory / _META).read_text(encoding="utf-8"))
-            if meta.get("format") != 2:
-                return None  # written by an older version: rebuild
+            if meta.get("format") != 2 or meta.get("analyzer") != ANALYZER_VERSION:
+                return None  # written by an older version or analysis: rebuild
             arrays = np.load(directory / _ARRAYS)
             bm25 = None if meta["empty"] else bm25s.BM25.load(str(directory), show_progress=False)
             grams = None if meta["empty"] else bm25s.BM25.load(str(directory / _GRAMS), show_progress=False)

@@ -72,9 +72,19 @@ def words(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(text.lower().replace("_", " ")) if t]
 
 
+# Bump when analysis changes (stopwords, lemmas, stemming): persisted lexical indexes of another version are
+# rebuilt from Chroma's documents, so questions and index never disagree on a token.
+ANALYZER_VERSION = 2
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    return _stemmer().stemWord(_LEMMAS.get(word, word))
+    stem = _stemmer().stemWord(_LEMMAS.get(word, word))
+    # The Snowball stemmer keeps a genitive -s after a vowel ("Chinas", "Obamas", "Odingas" stay as they are)
+    # while news questions and reports mix both forms; drop it, the same way on both sides.
+    if len(stem) > 4 and stem[-1] == "s" and stem[-2] in "aeiouyäöü":
+        stem = stem[:-1]
+    return stem
 
 
 def analyze(text: str) -> list[str]:

@@ -8,6 +8,7 @@ from ingest import Indexer, ingest_articles, reindex, remove
 from ingest.chunk import chunk_article
 from rag.config import Settings
 from rag.errors import IndexBusyError, ModelMismatchError, NotFoundError
+from rag.lexical import LexicalIndex
 from rag.store import Store
 from tests.articles import BAHN_TEXT, bahn, mars, wein
 from tests.fakes import FakeEmbedder
@@ -167,6 +168,22 @@ def test_lexical_index_is_rebuilt_from_chroma_when_missing(store: Store) -> None
     fresh = Store(store.settings, store.embedder)
     assert lexical_article_ids(fresh) == {"bahn-preise", "wachau-wein"}
     assert (store.lexical_dir).exists()
+
+
+def test_lexical_index_of_another_analyzer_version_is_rebuilt(store: Store) -> None:
+    """An index persisted by an older analysis (other stopwords or stemming) would disagree with today's
+    questions on tokens: it is rebuilt from Chroma instead of being loaded."""
+    import json
+
+    ingest_articles([bahn()], store=store)
+    meta_path = store.lexical_dir / "newsrag-meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["analyzer"] = 1
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    assert LexicalIndex.load(store.lexical_dir) is None
+    fresh = Store(store.settings, store.embedder)
+    assert lexical_article_ids(fresh) == {"bahn-preise"}
+    assert LexicalIndex.load(store.lexical_dir) is not None  # rewritten at today's version
 
 
 def test_batches_commit_independently(store: Store) -> None:
