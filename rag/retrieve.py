@@ -143,7 +143,8 @@ class Retriever:
         clock = time.perf_counter()
         ranked = self._fuse(lex_hits, dense_hits)
         lead_prior = LEAD_PRIOR if len(terms(query)) <= 1 else 0.0
-        passages = self._materialise(ranked, dense_hits, k, per_article or self.article_cap(k), lead_prior)
+        passages = self._materialise(ranked, dense_hits, k, per_article or self.article_cap(k), lead_prior,
+                                     catalog)
         if merge:
             passages = merge_neighbours(passages)
         relevance = max((query_coverage(query, p.text, lexical) for p in passages), default=0.0)
@@ -171,7 +172,8 @@ class Retriever:
         return sorted(fused.items(), key=lambda item: -item[1])
 
     def _materialise(self, ranked: list[tuple[str, float]], dense: dict[str, DenseEntry],
-                     k: int, per_article: int, lead_prior: float = 0.0) -> list[Passage]:
+                     k: int, per_article: int, lead_prior: float = 0.0,
+                     catalog: dict[str, Any] | None = None) -> list[Passage]:
         """The top k chunks as passages, at most `per_article` from one article while others are available;
         when the other articles run out, the remaining slots go to the best of the capped chunks.
         `lead_prior` (a share of the best score) is added to the opening chunk of each article."""
@@ -181,8 +183,9 @@ class Retriever:
         candidates: list[Passage] = []
         for cid, score in window:
             found = (dense[cid][1], dense[cid][2]) if cid in dense else fetched.get(cid)
-            if found is not None:  # None: deleted since the lexical index was built
-                candidates.append(Passage.from_chunk(cid, found[0], found[1], score))
+            if found is None or not _committed(found[1], catalog):
+                continue  # deleted, or an old version, since the lexical index was built
+            candidates.append(Passage.from_chunk(cid, found[0], found[1], score))
         if lead_prior and candidates:
             bonus = lead_prior * candidates[0].score
             candidates = sorted((replace(p, score=p.score + bonus) if p.start == 0 else p for p in candidates),
@@ -200,6 +203,15 @@ class Retriever:
             if len(chosen) == k:
                 return chosen
         return sorted(chosen + overflow[: k - len(chosen)], key=lambda p: -p.score)
+
+
+def _committed(meta: dict[str, Any], catalog: dict[str, Any] | None) -> bool:
+    """Whether a chunk belongs to the article version the registry holds (a lexical index being rebuilt may
+    still name chunks of a replaced version until Chroma's old chunks are deleted)."""
+    if catalog is None:
+        return True
+    info = catalog.get(str(meta.get("article_id")))
+    return info is not None and info.version == meta.get("version")
 
 
 def merge_neighbours(passages: Sequence[Passage]) -> list[Passage]:

@@ -174,6 +174,9 @@ class Store:
         self._chunks: Any = None
         self._registry: Any = None
         self._lexical: LexicalIndex | None = None
+        # One rebuild at a time per store: at 100k chunks a rebuild takes a minute and 4 GB, so threads that find
+        # the index stale while another thread rebuilds it answer from the previous index instead of piling up.
+        self._rebuild_lock = threading.Lock()
         self._catalog: dict[str, ArticleInfo] | None = None
         self._catalog_generation: str | None = None
         self._epoch = 0
@@ -448,16 +451,32 @@ class Store:
         return self._lexical_at(self.generation())
 
     def _lexical_at(self, generation: str) -> LexicalIndex:
-        if self._lexical is not None and self._lexical.generation == generation:
-            return self._lexical
-        if LexicalIndex.stored_generation(self.lexical_dir) == generation:
-            loaded = LexicalIndex.load(self.lexical_dir)
-            if loaded is not None and loaded.generation == generation:
-                self._lexical = loaded
-                return loaded
-        return self.rebuild_lexical(generation)
+        """The index at `generation`, brought up to date by this thread, or, while another thread is doing
+        that, the previous index (its hits are checked against the catalog, so nothing removed is cited)."""
+        previous = self._lexical
+        if previous is not None and previous.generation == generation:
+            return previous
+        if not self._rebuild_lock.acquire(blocking=previous is None):
+            return previous  # type: ignore[return-value]  # acquire only fails when there is a previous index
+        try:
+            current = self._lexical
+            if current is not None and current.generation == generation:
+                return current  # another thread finished it while we waited
+            if LexicalIndex.stored_generation(self.lexical_dir) == generation:
+                loaded = LexicalIndex.load(self.lexical_dir)
+                if loaded is not None and loaded.generation == generation:
+                    self._lexical = loaded
+                    return loaded
+            return self._rebuild_lexical(generation, sweep=False)
+        finally:
+            self._rebuild_lock.release()
 
     def rebuild_lexical(self, generation: str | None = None, *, sweep: bool = False) -> LexicalIndex:
+        """Rebuild the lexical index from Chroma's committed documents (waits for a rebuild in progress)."""
+        with self._rebuild_lock:
+            return self._rebuild_lexical(generation, sweep=sweep)
+
+    def _rebuild_lexical(self, generation: str | None, *, sweep: bool) -> LexicalIndex:
         # Read the token before the documents: a commit racing with us then makes the index look stale.
         generation = self.generation() if generation is None else generation
         docs = [

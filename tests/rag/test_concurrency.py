@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -16,7 +17,7 @@ from ingest import ingest_articles
 from rag import Assistant, Settings
 from rag.schema import Article
 from rag.store import Store
-from tests.articles import bahn, mars, wein
+from tests.articles import BAHN_TEXT, bahn, mars, wein
 from tests.conftest import REPO
 from tests.fakes import FakeEmbedder
 from ui.cli import main
@@ -109,3 +110,63 @@ def test_second_ingest_process_is_told_the_index_is_busy(settings: Settings, cap
     finally:
         process.kill()
         process.wait()
+
+
+class CountingStore(Store):
+    """Counts lexical rebuilds and makes each take a while, like a large index does."""
+
+    builds = 0
+
+    def _rebuild_lexical(self, generation, *, sweep):  # type: ignore[no-untyped-def]
+        type(self).builds += 1
+        time.sleep(0.6)
+        return super()._rebuild_lexical(generation, sweep=sweep)
+
+
+def test_one_rebuild_at_a_time_and_other_readers_answer_from_the_previous_index(settings: Settings) -> None:
+    reader = CountingStore(settings, FakeEmbedder())
+    ingest_articles([bahn()], store=reader)
+    previous = reader.lexical()
+    ingest_articles([wein()], store=Store(settings, FakeEmbedder()))  # another writer moves the generation on
+    shutil.rmtree(reader.lexical_dir)  # ...in another process, with its own RAG_HOME: the reader must rebuild
+    CountingStore.builds = 0
+
+    def snapshot(_: int) -> tuple[object, float]:
+        clock = time.perf_counter()
+        index, _catalog = reader.snapshot()
+        return index, time.perf_counter() - clock
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(snapshot, range(4)))
+    assert CountingStore.builds == 1  # not one rebuild per waiting reader
+    fresh = [seconds for index, seconds in results if index is not previous]
+    stale = [seconds for index, seconds in results if index is previous]
+    assert len(fresh) == 1 and fresh[0] >= 0.6  # the thread that rebuilt waited for it
+    assert len(stale) == 3 and max(stale) < 0.5  # the others answered at once from the previous index
+    assert set(reader.lexical().article_ids) == {"bahn-preise", "wachau-wein"} and CountingStore.builds == 1
+
+
+class NoCleanupStore(Store):
+    """A writer stopped between committing a new version and deleting the old version's chunks."""
+
+    def _delete_stale_chunks(self, current):  # type: ignore[no-untyped-def]
+        return 0
+
+    def committed_chunks(self, *, sweep=False):  # type: ignore[no-untyped-def]
+        return super().committed_chunks(sweep=False)  # nor has the end-of-run sweep happened yet
+
+
+def test_a_stale_lexical_index_never_cites_a_replaced_version(settings: Settings) -> None:
+    assistant = Assistant(settings, embedder=FakeEmbedder())
+    ingest_articles([bahn()], store=assistant.store)
+    stale = assistant.store.lexical()  # names the chunks of the first version
+    changed = bahn(text=BAHN_TEXT.replace("35 Stunden", "32 Stunden"))
+    ingest_articles([changed], store=NoCleanupStore(settings, FakeEmbedder()))
+    assistant.store._lexical = stale  # what a reader holds while another thread rebuilds
+    assistant.store._rebuild_lock.acquire()  # ... and that rebuild is still running
+    try:
+        answer = assistant.answer("Welche Arbeitszeit fordert die Gewerkschaft GDL?")
+    finally:
+        assistant.store._rebuild_lock.release()
+    assert answer.answered and "32 Stunden" in answer.text
+    assert "35 Stunden" not in answer.text and all("35 Stunden" not in c.quote for c in answer.citations)
