@@ -224,12 +224,16 @@ def serve(app: gr.Blocks, settings: Settings, *, host: str = "127.0.0.1", port: 
     if share and not auth:
         log.warning("--share without RAG_UI_AUTH makes the app and its corpus public")
     app.queue(default_concurrency_limit=4)
-    _, url, _ = app.launch(
-        server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=not block, quiet=quiet,
-        max_file_size=f"{settings.ui_max_upload_mb}mb", theme=THEME, css=CSS,
-        footer_links=["api"], show_error=False, ssr_mode=False, enable_monitoring=False, mcp_server=False,
-        run_history=False,
-    )
+    try:
+        _, url, _ = app.launch(
+            server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=not block,
+            quiet=quiet, max_file_size=f"{settings.ui_max_upload_mb}mb", theme=THEME, css=CSS,
+            footer_links=["api"], show_error=False, ssr_mode=False, enable_monitoring=False, mcp_server=False,
+            run_history=False,
+        )
+    except OSError as exc:  # Gradio's "Cannot find empty port", or an address this machine does not have
+        raise ConfigError(f"cannot serve on {host}:{port} ({exc.strerror or 'port in use'}): choose another "
+                          "port with --port, or stop what is using it") from None
     return url
 
 

@@ -183,3 +183,18 @@ def test_every_text_exists_in_both_languages() -> None:
     assert set(TEXTS["de"]) == set(TEXTS["en"])
     assert resolve_language("en-GB") == "en" and resolve_language("fr") == "de"
     assert Texts("en")["tab_corpus"] == "Corpus" and Texts()["tab_corpus"] == "Korpus"
+
+
+def test_a_busy_port_is_a_config_error_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    from ui.web import build_app, serve
+
+    settings = Settings(home=tmp_path / "home")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        app = build_app(Assistant(settings, embedder=FakeEmbedder()))
+        with pytest.raises(ConfigError, match=f"127.0.0.1:{port}.*--port"):
+            serve(app, settings, port=port, block=False, quiet=True)
