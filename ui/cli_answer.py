@@ -33,10 +33,16 @@ def register(commands: Any) -> None:
 
     p = commands.add_parser("chat", help="open the chat web app (Gradio)")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1: this machine only)")
-    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--port", type=_port, default=7860, help="TCP port (default 7860)")
     p.add_argument("--share", action="store_true", help="also open a public Gradio share link")
     p.add_argument("--language", choices=["de", "en"], help="language of the app's texts (default RAG_UI_LANGUAGE, de)")
     p.set_defaults(run=cmd_chat)
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1-65535)")
+    return int(value)
 
 
 def format_answer(answer: Answer) -> str:

@@ -82,7 +82,9 @@ def test_usage_and_config_errors_exit_2(capsys: pytest.CaptureFixture[str], monk
     with pytest.raises(SystemExit) as exited:
         main(["ask"])
     assert exited.value.code == 2
-    capsys.readouterr()
+    with pytest.raises(SystemExit) as exited:
+        main(["chat", "--port", "99999"])
+    assert exited.value.code == 2 and "not a port number" in capsys.readouterr().err
     monkeypatch.setenv("RAG_CHUNK_SIZE", "viel")
     code, _, err = run(capsys, "list")
     assert code == 2 and "RAG_CHUNK_SIZE" in err and err.count("\n") == 1
