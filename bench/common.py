@@ -216,7 +216,7 @@ def parser(description: str, *, home_help: str | None = None) -> argparse.Argume
 def data_files(directory: Path, *names: str) -> list[Path]:
     """The named files in the data directory; exits with one line when any is missing."""
     if not directory.is_dir():
-        fail(f"data directory {directory} not found: pass --data DIR (see /work/shared/data/README.md)")
+        fail(f"data directory {directory} not found: pass --data DIR (normally ../shared/data)")
     paths = [directory / name for name in names]
     missing = [p.name for p in paths if not p.is_file()]
     if missing:
