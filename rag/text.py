@@ -17,6 +17,7 @@ from bm25s.stopwords import STOPWORDS_GERMAN
 # Question words and fillers that carry no topic; removed from queries and sentences alike.
 _EXTRA_STOPWORDS = {
     "wer", "wen", "wem", "wessen", "was", "wann", "wo", "wohin", "woher", "wie", "warum", "weshalb", "wieso",
+    "worum", "wofür", "womit", "wodurch", "wovon", "worüber", "woran", "worauf", "wozu", "woraus", "wogegen",
     "welche", "welcher", "welches", "welchen", "welchem", "viele", "vielen", "gibt", "gab", "wurde", "wurden",
     "worden", "sei", "seien", "habe", "haben", "hat", "hatte", "hatten", "ist", "sind", "war", "waren",
     "dass", "daß", "denn", "dazu", "davon", "darauf", "laut", "sowie", "etwa", "mehr", "beim", "vom", "zum",
@@ -74,7 +75,7 @@ def words(text: str) -> list[str]:
 
 # Bump when analysis changes (stopwords, lemmas, stemming): persisted lexical indexes of another version are
 # rebuilt from Chroma's documents, so questions and index never disagree on a token.
-ANALYZER_VERSION = 2
+ANALYZER_VERSION = 3
 
 
 @lru_cache(maxsize=200_000)

@@ -41,3 +41,8 @@ def test_genitive_s_of_names_ending_in_a_vowel_is_dropped() -> None:
     assert analyze("Odingas Rolle")[0] == analyze("Odinga")[0] == "odinga"
     assert analyze("Putins Sprecher")[0] == "putin"
     assert analyze("Haus") == ["haus"]  # short words keep their s
+
+
+def test_wo_question_words_are_not_topics() -> None:
+    assert terms("Worum ging es beim Treffen?") == {"treff", "geh"}
+    assert terms("Wofür ist das Land bekannt?") == {"land", "bekannt"}
