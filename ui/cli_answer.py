@@ -63,6 +63,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from rag.assistant import Assistant
     from ui.cli import _settings
 
+    if not args.question.strip():
+        print("newsrag: the question is empty: ask something about the articles, e.g. newsrag ask "
+              "\"Welche Forderungen stellte Moskau?\"", file=sys.stderr)
+        return 2
     answer = Assistant(_settings()).answer(
         args.question, k=args.k, since=args.since, until=args.until, sources=args.source, mode=args.mode
     )
@@ -77,6 +81,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from ingest.index import Indexer
     from rag.evaluate import evaluate
     from ui.cli import _settings
+
+    for option, path in (("--questions", args.questions), ("--contexts", args.contexts),
+                         ("--distractors", args.distractors)):
+        if path is not None and not path.is_file():
+            print(f"newsrag: {option} {path}: no such file (the XQuAD-format JSONL files, e.g. "
+                  f"../shared/data/xquad_de_dev_questions.jsonl)", file=sys.stderr)
+            return 2
 
     def index(store: Any, articles: list[Any]) -> None:
         Indexer(store).ingest(articles)

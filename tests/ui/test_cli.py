@@ -90,6 +90,14 @@ def test_usage_and_config_errors_exit_2(capsys: pytest.CaptureFixture[str], monk
     assert code == 2 and "RAG_CHUNK_SIZE" in err and err.count("\n") == 1
 
 
+def test_empty_question_and_missing_eval_files_are_usage_errors(capsys: pytest.CaptureFixture[str],
+                                                                tmp_path: Path) -> None:
+    code, _, err = run(capsys, "ask", "   ")
+    assert code == 2 and "question is empty" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "eval", "--questions", str(tmp_path / "q.jsonl"), "--contexts", str(tmp_path))
+    assert code == 2 and "--questions" in err and "q.jsonl" in err and err.count("\n") == 1
+
+
 def test_bad_date_filter_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "ask", "Was?", "--since", "gestern")
     assert code == 2 and "2022-01-21" in err
