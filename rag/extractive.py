@@ -47,6 +47,11 @@ ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (re.compile(r"\b(wie viele|wie viel|wie hoch|wie groß|wie alt|wie weit|how many|how much)\b", re.I),
      re.compile(r"\d|\b(eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|hundert|tausend|Million|Milliard)",
                 re.I)),
+    # "Was sagte X?" asks for a statement: sentences that report speech (a speech verb or a quotation).
+    (re.compile(r"\b(was|wie) (sagte|sagt|meinte|meint|erklärte|erklärt|betonte|betont|antwortete|reagierte|"
+                r"äußerte|entgegnete)\b", re.I),
+     re.compile(r"\b(sagte|sagt|betonte|erklärte|sprach|nannte|meinte|kündigte|warnte|bekräftigte|versprach|"
+                r"räumte|entgegnete|antwortete)\b|[„\"«].{8,}[“\"»]")),
     (re.compile(r"^\s*(wo|wohin|woher|where)\b", re.I),
      re.compile(r"\b(in|nach|aus|bei|im)\s+[A-ZÄÖÜ][a-zäöüß]+")),
 ]

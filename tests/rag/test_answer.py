@@ -7,6 +7,8 @@ import pytest
 from ingest import ingest, ingest_articles
 from rag import Answer, Assistant, Settings
 from rag.errors import ConfigError, InputError
+from rag.extractive import candidate_sentences
+from rag.retrieve import Passage
 from tests.articles import bahn
 from tests.conftest import SAMPLE
 from tests.fakes import FakeEmbedder
@@ -61,6 +63,17 @@ def test_one_word_question_about_the_event_is_answered_from_the_lead(assistant: 
     # but the one it reports is in its opening paragraph.
     answer = assistant.answer("Wo fand das Treffen statt?")
     assert answer.answered and "in Genf" in answer.text.split("[1]")[0]
+
+
+def test_what_someone_said_prefers_reported_speech() -> None:
+    text = ("Blinken reiste am Donnerstag mit einer Delegation nach Genf. "
+            "Die Gespräche seien offen gewesen, sagte Blinken am Abend.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "2022-01-21", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"blink": 2.0, "reist": 1.0, "gesprach": 1.0}
+    travel, speech = candidate_sentences("Was sagte Blinken?", [passage], idf)
+    assert speech.score > travel.score
+    travel, speech = candidate_sentences("Wohin reiste Blinken?", [passage], idf)
+    assert speech.score <= travel.score
 
 
 def test_how_long_asks_for_a_duration(assistant: Assistant) -> None:
