@@ -32,6 +32,7 @@ class Sentence:
 
 
 FOCUS_BOOST = 2.0  # a follow-up's own words count double against the words borrowed from the conversation
+FOLLOWUP_OFF_FOCUS = 0.5  # and a sentence with none of them counts half
 
 # Answer types: what a question word asks for, and a pattern a sentence holding such an answer contains.
 _MONTHS = r"(?:Jänner|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)"
@@ -103,6 +104,8 @@ def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[st
             score += RANK_BONUS / (1 + rank)  # the better passage wins near-ties
             if passage.start + start < LEAD_CHARS:
                 score += LEAD_BONUS  # news put the main facts first (inverted pyramid)
+            if focus and not focus & set(analyze(text)):
+                score *= FOLLOWUP_OFF_FOCUS  # a follow-up asks about its own words, not only the earlier topic
             found.append(Sentence(rank, start, end, score))
     return found
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ingest import ingest, ingest_articles
@@ -98,6 +100,10 @@ def test_followup_uses_the_conversation(assistant: Assistant) -> None:
     follow = assistant.answer("Und was sagte Blinken dazu?", history=[("Welche Forderungen stellte Moskau?",
                                                                        first.text)])
     assert follow.answered and "Blinken" in follow.text
+    # Every sentence is about the follow-up's own subject, not only the earlier topic ...
+    assert all("Blinken" in s for s in re.split(r" ?\[\d+\] ?", follow.text) if s.strip())
+    # ... and the earlier topic still steers which of Blinken's sentences answer.
+    assert "Sicherheitsforderungen" in follow.text
     alone = assistant.answer("Und was sagte Blinken dazu?")
     assert follow.citations and follow.text != alone.text
 
