@@ -25,12 +25,12 @@ CANDIDATES = 50  # per side, before fusion
 # Share of the dense side in the fused score, measured with `newsrag eval` on the XQuAD-de dev set with the
 # 10kGNAD distractors (see README, "Retrieval quality"). The packaged model is English-trained, so it only
 # breaks ties; a multilingual model earns an equal say.
+PACKAGED_DENSE_WEIGHT = 0.1
+OTHER_DENSE_WEIGHT = 0.5
 # A question that names a single topic word ("Wo fand das Treffen statt?") asks about the article's main event,
 # which news reports in the opening paragraph (inverted pyramid): the opening chunk gets this share of the best
 # score on top. Questions naming more leave ranking to the terms.
 LEAD_PRIOR = 0.5
-PACKAGED_DENSE_WEIGHT = 0.1
-OTHER_DENSE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True)
