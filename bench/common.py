@@ -14,12 +14,10 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -280,6 +278,17 @@ def embedder_for(settings: Any) -> Any:
     return make_embedder(settings)
 
 
+def indexed_assistant(home: Path, articles: list[Any], *, name: str = "1k", embedder: Any = None
+                      ) -> tuple[Any, float | None]:
+    """An extractive Assistant on the bench index in HOME, built with the product's indexer unless a matching
+    one is there already; returns it and the build time (None when reused)."""
+    from rag.assistant import Assistant
+
+    settings = settings_for(home)
+    assistant = Assistant(settings, embedder=embedder or embedder_for(settings))
+    return assistant, ensure_index(assistant.store, articles, indexer, name=name)
+
+
 def indexer(store: Any, articles: list[Any]) -> Any:
     """What `newsrag ingest` does with these articles (the index function of rag.evaluate)."""
     from ingest.index import Indexer
@@ -390,51 +399,16 @@ def copy_with_vectors(vectors: dict[str, np.ndarray], store: Any, articles: list
 
 
 # --- a Chroma server ---------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def chroma_binary() -> str:
-    beside = Path(sys.executable).with_name("chroma")
-    found = str(beside) if beside.exists() else shutil.which("chroma")
-    if not found:
-        fail("the `chroma` command (chromadb package) is not installed in this environment")
-    return found
-
-
 @contextmanager
 def chroma_server(path: Path, *, timeout: float = 60.0) -> Iterator[str]:
-    """`chroma run --path PATH` on a free loopback port; yields its URL once the heartbeat answers and stops
-    the server at the end, also on errors and Ctrl-C."""
+    """`chroma run` on a free loopback port (the test suite's launcher); its data lives in PATH/data and is
+    reused on reruns. A server that does not come up ends the bench with one line."""
+    from tests.chroma_server import chroma_server as run_chroma
+
     path.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log_path = path.parent / f"{path.name}.log"
-    with log_path.open("ab") as server_log:
-        process = subprocess.Popen(
-            [chroma_binary(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=server_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                        response.read()
-                    break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        tail = log_path.read_text(errors="replace")[-400:].replace("\n", " ")
-                        fail(f"chroma run did not start on port {port}: {tail}")
-                    time.sleep(0.2)
-            log(f"chroma server (pid {process.pid}) at {url}, data in {path}")
+    try:
+        with run_chroma(path, timeout=timeout) as url:
+            log(f"chroma server at {url}, data in {path / 'data'}")
             yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    except RuntimeError as exc:
+        fail(str(exc))

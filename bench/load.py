@@ -25,12 +25,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (
-    embedder_for,
     emit,
-    ensure_index,
-    free_port,
     home_dir,
-    indexer,
+    indexed_assistant,
     latency,
     log,
     news_corpus,
@@ -38,8 +35,8 @@ from bench.common import (
     quiet,
     rate,
     repeat_to,
-    settings_for,
 )
+from tests.chroma_server import free_port
 
 Reference = dict[str, tuple[str, frozenset[tuple[str, str]]]]  # question → (answer text, cited chunks)
 
@@ -54,13 +51,9 @@ def main() -> None:
     qa, distractors, gold = news_corpus(args.data, args.limit)
     quiet()
 
-    from rag.assistant import Assistant
-
     questions = [q.question for q in repeat_to(gold, args.questions)]
     with home_dir(args.home, "load") as home:
-        settings = settings_for(home / "1k")
-        assistant = Assistant(settings, embedder=embedder_for(settings))
-        ensure_index(assistant.store, qa + distractors, indexer, name="1k")
+        assistant, _ = indexed_assistant(home / "1k", qa + distractors)
         reference, serial = serial_reference(assistant, questions)
 
         def ask(question: str) -> tuple[str, frozenset[tuple[str, str]], str]:

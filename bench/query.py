@@ -37,7 +37,7 @@ from bench.common import (
     emit,
     ensure_index,
     home_dir,
-    indexer,
+    indexed_assistant,
     latency,
     log,
     news_corpus,
@@ -73,9 +73,7 @@ def main() -> None:
 
     questions = [q.question for q in repeat_to(gold, args.questions)]
     with home_dir(args.home, "query") as home:
-        settings = settings_for(home / "1k")
-        assistant = Assistant(settings, embedder=_embedder(settings))
-        ingest_s = ensure_index(assistant.store, qa + distractors, indexer, name="1k")
+        assistant, ingest_s = indexed_assistant(home / "1k", qa + distractors)
         record = measure(assistant, questions)
         emit("query", "query-1k", **record, index_build_s=_round(ingest_s),
              targets={"answer_ms_p50": 100, "answer_ms_p95": 250},
@@ -103,12 +101,6 @@ def main() -> None:
         ask_process(big.home, questions[0], big_assistant.store.chunks.count())
         if args.rebuild_probe:
             rebuild_process(big.home, big_assistant.store.chunks.count())
-
-
-def _embedder(settings: Any) -> Any:
-    from rag.embeddings import make_embedder
-
-    return make_embedder(settings)
 
 
 def _round(value: float | None) -> float | None:

@@ -21,11 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (
     chroma_server,
     copy_with_vectors,
-    embedder_for,
     emit,
     ensure_index,
     home_dir,
-    indexer,
+    indexed_assistant,
     log,
     news_corpus,
     parser,
@@ -54,9 +53,7 @@ def main() -> None:
 
     questions = [q.question for q in repeat_to(gold, args.questions)]
     with home_dir(args.home, "server") as home:
-        settings = settings_for(home / "1k")
-        embedded = Assistant(settings, embedder=embedder_for(settings))
-        ensure_index(embedded.store, articles, indexer, name="1k embedded")
+        embedded, _ = indexed_assistant(home / "1k", articles, name="1k embedded")
         with chroma_server(home / "chroma-server") as url:
             served = Assistant(settings_for(home / "server", chroma_url=url), embedder=embedded.store.embedder)
 

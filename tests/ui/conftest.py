@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,14 +14,9 @@ from langchain_core.language_models import BaseChatModel
 from ingest import ingest
 from rag.assistant import Assistant
 from rag.config import Settings
+from tests.chroma_server import free_port
 from tests.conftest import SAMPLE
 from tests.fakes import FakeEmbedder
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

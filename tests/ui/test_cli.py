@@ -122,7 +122,7 @@ def test_chat_command_serves_the_app_with_the_real_model(capsys: pytest.CaptureF
     """The README's main command in two steps: `newsrag ingest corpus/`, then `newsrag chat` on a free port."""
     from gradio_client import Client
 
-    from tests.ui.conftest import free_port
+    from tests.chroma_server import free_port
 
     assert run(capsys, "ingest", str(CORPUS))[0] == 0
     port = free_port()
