@@ -147,7 +147,7 @@ class Retriever:
                                      catalog)
         if merge:
             passages = merge_neighbours(passages)
-        relevance = max((query_coverage(query, p.text, lexical) for p in passages), default=0.0)
+        relevance = best_coverage(query, [p.text for p in passages], lexical)
         timings["fusion"] = time.perf_counter() - clock
         return Retrieval(passages, relevance, timings, lexical)
 
@@ -256,18 +256,29 @@ def query_coverage(query: str, text: str, lexical: LexicalIndex) -> float:
     Terms or 4-grams the corpus has never seen weigh as much as its rarest one, so a question about an absent
     topic scores low even when a common word matches.
     """
-    words = _weighted_share(terms(query), terms(text), lexical_idf(lexical))
-    grams = _weighted_share(set(char_grams(query)), set(char_grams(text)), gram_idf(lexical))
-    return (words + grams) / 2
+    return best_coverage(query, [text], lexical)
+
+
+def best_coverage(query: str, texts: Sequence[str], lexical: LexicalIndex) -> float:
+    """The highest `query_coverage` among `texts`, analysing and weighing the question once."""
+    words = _weights(terms(query), lexical_idf(lexical))
+    grams = _weights(set(char_grams(query)), gram_idf(lexical))
+    return max(((_share(words, terms(text)) + _share(grams, set(char_grams(text)))) / 2 for text in texts),
+               default=0.0)
+
+
+def _weights(wanted: set[str], idf: dict[str, float]) -> dict[str, float]:
+    top = idf.top if isinstance(idf, IdfTable) else max(idf.values(), default=1.0)
+    return {t: idf.get(t, top) for t in wanted}
+
+
+def _share(weights: dict[str, float], present: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
 
 
 def _weighted_share(wanted: set[str], present: set[str], idf: dict[str, float]) -> float:
-    if not wanted:
-        return 0.0
-    top = idf.top if isinstance(idf, IdfTable) else max(idf.values(), default=1.0)
-    weights = {t: idf.get(t, top) for t in wanted}
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+    return _share(_weights(wanted, idf), present)
 
 
 class IdfTable(dict[str, float]):
@@ -280,19 +291,19 @@ class IdfTable(dict[str, float]):
 
 def gram_idf(lexical: LexicalIndex) -> IdfTable:
     """IDF per character 4-gram, computed once per lexical index (cached on it)."""
-    cached = getattr(lexical, "_gram_idf_cache", None)
-    if cached is None:
-        cached = _idf(lexical.grams, len(lexical))
-        lexical._gram_idf_cache = cached  # type: ignore[attr-defined]
-    return cached
+    return _cached_idf(lexical, "_gram_idf_cache", lexical.grams)
 
 
 def lexical_idf(lexical: LexicalIndex) -> IdfTable:
     """IDF per stem, computed once per lexical index (cached on it)."""
-    cached = getattr(lexical, "_idf_cache", None)
+    return _cached_idf(lexical, "_idf_cache", lexical.bm25)
+
+
+def _cached_idf(lexical: LexicalIndex, attribute: str, index: Any) -> IdfTable:
+    cached = getattr(lexical, attribute, None)
     if cached is None:
-        cached = _idf(lexical.bm25, len(lexical))
-        lexical._idf_cache = cached  # type: ignore[attr-defined]
+        cached = _idf(index, len(lexical))
+        setattr(lexical, attribute, cached)
     return cached
 
 
