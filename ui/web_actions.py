@@ -127,7 +127,14 @@ class Actions:
             yield error_html(self.texts("internal_error", kind=type(exc).__name__), self.texts), None
 
     def evidence(self, citations: list) -> str:
-        return evidence_html(citations, self._article_text, self.texts)
+        texts: dict[str, str | None] = {}  # several citations usually come from one article: read it once
+
+        def article_text(article_id: str) -> str | None:
+            if article_id not in texts:
+                texts[article_id] = self._article_text(article_id)
+            return texts[article_id]
+
+        return evidence_html(citations, article_text, self.texts)
 
     def _article_text(self, article_id: str) -> str | None:
         try:
