@@ -10,10 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.extractive import COMPOUND_CREDIT, COMPOUND_MIN
 from rag.retrieve import Passage
 from rag.schema import Citation
-from rag.text import analyze, sentence_spans
+from rag.text import COMPOUND_CREDIT, COMPOUND_MIN, analyze, sentence_spans
 
 SUPPORT_FLOOR = 0.5  # share of a sentence's content words its passage must contain to count as support
 UNSUPPORTED_MARK = "[?]"

@@ -293,6 +293,13 @@ class Store:
             raise NotFoundError(f"no article with id {article_id!r}: `newsrag list` shows the ids")
         return str(found["documents"][0])
 
+    def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """The texts of the articles that exist, in one read (missing ids are left out)."""
+        if not article_ids:
+            return {}
+        found = self.registry.get(ids=list(dict.fromkeys(article_ids)), include=["documents"])
+        return {str(i): str(doc) for i, doc in zip(found["ids"], found["documents"], strict=True)}
+
     def _scan(self, collection: Any, include: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
         offset = 0
         while True:

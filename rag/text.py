@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Container, Iterator
 from functools import lru_cache
 
 import Stemmer
@@ -31,29 +31,33 @@ _EXTRA_STOPWORDS = {
 }
 STOPWORDS: frozenset[str] = frozenset(w.lower() for w in STOPWORDS_GERMAN) | frozenset(_EXTRA_STOPWORDS)
 
-# Strong verbs change their stem ("trafen", "getroffen" → "treffen"), which a suffix stemmer cannot undo.
-# News questions use the present ("Wo treffen sich ...") while reports use the past: map the common ones.
+# Strong verbs change their stem ("trifft", "trafen", "getroffen" → "treffen"), which a suffix stemmer cannot
+# undo. News questions use the present ("Wo treffen sich ...", "Was schlägt X vor?") while reports use the
+# past: map the common ones. Separable particles ("vor") are stopwords, so "schlägt ... vor", "schlug ... vor"
+# and "vorgeschlagen" meet; the bare "schlug"/"schlägt" go to "vorschlagen", the more frequent sense in news.
 _STRONG_VERBS = {
-    "treffen": "traf trafen trafst getroffen", "sprechen": "sprach sprachen gesprochen",
-    "geben": "gab gaben gegeben", "nehmen": "nahm nahmen genommen", "kommen": "kam kamen gekommen",
-    "gehen": "ging gingen gegangen", "stehen": "stand standen gestanden", "sehen": "sah sahen gesehen",
+    "treffen": "trifft triffst traf trafen trafst getroffen", "sprechen": "spricht sprach sprachen gesprochen",
+    "geben": "gab gaben gegeben", "nehmen": "nimmt nahm nahmen genommen", "kommen": "kam kamen gekommen",
+    "gehen": "ging gingen gegangen", "stehen": "stand standen gestanden", "sehen": "sieht sah sahen gesehen",
     "ziehen": "zog zogen gezogen", "schreiben": "schrieb schrieben geschrieben",
-    "bleiben": "blieb blieben geblieben", "fallen": "fiel fielen gefallen", "halten": "hielt hielten gehalten",
-    "lassen": "ließ ließen gelassen", "liegen": "lag lagen gelegen", "rufen": "rief riefen gerufen",
-    "schließen": "schloss schlossen geschlossen", "sitzen": "saß saßen gesessen",
-    "tragen": "trug trugen getragen", "verlieren": "verlor verloren", "gewinnen": "gewann gewannen gewonnen",
+    "bleiben": "blieb blieben geblieben", "fallen": "fällt fiel fielen gefallen",
+    "halten": "hält hielt hielten gehalten", "lassen": "lässt ließ ließen gelassen", "liegen": "lag lagen gelegen",
+    "rufen": "rief riefen gerufen", "schließen": "schloss schlossen geschlossen", "sitzen": "saß saßen gesessen",
+    "tragen": "trägt trug trugen getragen", "verlieren": "verlor verloren", "gewinnen": "gewann gewannen gewonnen",
     "beginnen": "begann begannen begonnen", "bringen": "brachte brachten gebracht",
     "denken": "dachte dachten gedacht", "nennen": "nannte nannten genannt", "kennen": "kannte kannten gekannt",
-    "wissen": "wusste wussten gewusst", "sterben": "starb starben gestorben", "werfen": "warf warfen geworfen",
-    "helfen": "half halfen geholfen", "schlagen": "schlug schlugen geschlagen", "fahren": "fuhr fuhren gefahren",
+    "wissen": "wusste wussten gewusst", "sterben": "stirbt starb starben gestorben",
+    "werfen": "wirft warf warfen geworfen", "helfen": "hilft half halfen geholfen",
+    "schlagen": "schlug schlugen geschlagen", "fahren": "fährt fuhr fuhren gefahren",
     "fliegen": "flog flogen geflogen", "fliehen": "floh flohen geflohen", "steigen": "stieg stiegen gestiegen",
-    "sinken": "sank sanken gesunken", "wachsen": "wuchs wuchsen gewachsen", "entscheiden": "entschied "
-    "entschieden", "beschließen": "beschloss beschlossen", "verbieten": "verbot verboten",
+    "sinken": "sank sanken gesunken", "wachsen": "wächst wuchs wuchsen gewachsen",
+    "entscheiden": "entschied entschieden", "beschließen": "beschloss beschlossen", "verbieten": "verbot verboten",
     "bitten": "bat baten gebeten", "bieten": "bot boten geboten", "lügen": "log logen gelogen",
-    "stehlen": "stahl stahlen gestohlen", "schießen": "schoss schossen geschossen",
-    "erfahren": "erfuhr erfuhren", "erhalten": "erhielt erhielten", "verlassen": "verließ verließen",
-    "unterschreiben": "unterschrieb unterschrieben", "vorschlagen": "schlug vorgeschlagen",
-    "weisen": "wies wiesen gewiesen", "fordern": "forderte forderten gefordert",
+    "stehlen": "stiehlt stahl stahlen gestohlen", "schießen": "schoss schossen geschossen",
+    "erfahren": "erfährt erfuhr erfuhren", "erhalten": "erhält erhielt erhielten",
+    "verlassen": "verlässt verließ verließen", "unterschreiben": "unterschrieb unterschrieben",
+    "vorschlagen": "schlägt schlug vorgeschlagen", "weisen": "wies wiesen gewiesen",
+    "fordern": "forderte forderten gefordert",
 }
 _LEMMAS = {form: verb for verb, forms in _STRONG_VERBS.items() for form in forms.split()}
 
@@ -75,7 +79,7 @@ def words(text: str) -> list[str]:
 
 # Bump when analysis changes (stopwords, lemmas, stemming): persisted lexical indexes of another version are
 # rebuilt from Chroma's documents, so questions and index never disagree on a token.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 
 
 @lru_cache(maxsize=200_000)
@@ -118,6 +122,45 @@ def char_grams(text: str, n: int = GRAM) -> list[str]:
 def terms(text: str) -> set[str]:
     """The distinct content stems of a text."""
     return set(analyze(text))
+
+
+# --- compounds ---------------------------------------------------------------------------------------------
+# German glues nouns together, and questions paraphrase with compounds the articles never use ("Reisebegleiter"
+# asked, "Begleiterin" written). A stem this long also matches inside a longer word, for partial credit.
+COMPOUND_MIN = 5
+COMPOUND_CREDIT = 0.7
+COMPOUND_PART_MIN = 4  # shortest stem a compound is split into ("spur", "weit")
+_LINKING = ("", "s", "es", "n", "en", "e", "er")  # Fugenelemente between the parts
+
+
+def inside_credit(term: str, present: Collection[str]) -> float:
+    """1 when the stem is present, COMPOUND_CREDIT when it is part of a longer present word, else 0."""
+    if term in present:
+        return 1.0
+    if len(term) >= COMPOUND_MIN and any(len(w) > len(term) and term in w for w in present):
+        return COMPOUND_CREDIT
+    return 0.0
+
+
+def compound_parts(stem: str, vocabulary: Container[str]) -> tuple[str, ...]:
+    """Split a stem the vocabulary does not know into known stems, fewest parts first ("touristenstreck" →
+    ("tourist", "streck"), "staatsbesitz" → ("staat", "besitz")); () when it is no compound of known stems."""
+    n = len(stem)
+    best: list[tuple[str, ...] | None] = [None] * n + [()]  # best[i]: fewest parts spelling stem[i:]
+    for i in range(n - COMPOUND_PART_MIN, -1, -1):
+        for j in range(n, i + COMPOUND_PART_MIN - 1, -1):
+            part = stem[i:j]
+            if part not in vocabulary:
+                continue
+            for link in _LINKING:
+                after = j + len(link)
+                if (link and after >= n) or not stem.startswith(link, j):
+                    continue
+                rest = best[after]
+                if rest is not None and (best[i] is None or len(rest) + 1 < len(best[i] or ())):
+                    best[i] = (part, *rest)
+    found = best[0]
+    return found if found is not None and len(found) >= 2 else ()
 
 
 # --- sentences -------------------------------------------------------------------------------------------
