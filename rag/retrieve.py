@@ -38,6 +38,10 @@ LEAD_PRIOR = 0.5
 # orientalis und Y. p. medievalis identifiziert"). Each passage runs on to the end of its paragraph, by at most
 # this many sentences and characters, so a cited passage reads as a whole (measured on the dev set: citation
 # support +2 questions, answer containment +2).
+# The cap makes room for other articles only when they are real alternatives: a capped chunk scoring more
+# than twice as high as the next other article's keeps its slot (measured on the dev set: recall@1 0.950 →
+# 0.954, and one more answer cites the passage that holds it).
+CAP_YIELD = 0.5
 CONTEXT_SENTENCES = 2
 CONTEXT_CHARS = 400
 
@@ -190,8 +194,8 @@ class Retriever:
     def _materialise(self, ranked: list[tuple[str, float]], dense: dict[str, DenseEntry],
                      k: int, per_article: int, lead_prior: float = 0.0,
                      catalog: dict[str, Any] | None = None) -> list[Passage]:
-        """The top k chunks as passages, at most `per_article` from one article while others are available;
-        when the other articles run out, the remaining slots go to the best of the capped chunks.
+        """The top k chunks as passages, at most `per_article` from one article while others are available
+        and score at least CAP_YIELD of the capped chunk; otherwise the slots go to the best capped chunks.
         `lead_prior` (a share of the best score) is added to the opening chunk of each article."""
         window = ranked[: k * 4]
         missing = [cid for cid, _ in window if cid not in dense]
@@ -210,6 +214,10 @@ class Retriever:
         chosen: list[Passage] = []
         overflow: list[Passage] = []
         for passage in candidates:
+            while overflow and overflow[0].score * CAP_YIELD > passage.score and len(chosen) < k:
+                chosen.append(overflow.pop(0))  # other articles this far behind are no alternative
+            if len(chosen) == k:
+                return sorted(chosen, key=lambda p: -p.score)
             article = passage.article_id
             if per.get(article, 0) >= per_article:
                 overflow.append(passage)

@@ -129,17 +129,25 @@ def terms(text: str) -> set[str]:
 # asked, "Begleiterin" written). A stem this long also matches inside a longer word, for partial credit.
 COMPOUND_MIN = 5
 COMPOUND_CREDIT = 0.7
+SPELLING_MIN = 6  # a stem this long also matches one spelled with one letter changed
 COMPOUND_PART_MIN = 4  # shortest stem a compound is split into ("spur", "weit")
 _LINKING = ("", "s", "es", "n", "en", "e", "er")  # Fugenelemente between the parts
 
 
 def inside_credit(term: str, present: Collection[str]) -> float:
-    """1 when the stem is present, COMPOUND_CREDIT when it is part of a longer present word, else 0."""
+    """1 when the stem is present, COMPOUND_CREDIT when it is part of a longer present word or spelled with
+    one letter changed ("doctor"/"doktor"), else 0."""
     if term in present:
         return 1.0
     if len(term) >= COMPOUND_MIN and any(len(w) > len(term) and term in w for w in present):
         return COMPOUND_CREDIT
+    if len(term) >= SPELLING_MIN and any(_one_letter_apart(term, w) for w in present):
+        return COMPOUND_CREDIT
     return 0.0
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
 
 def compound_parts(stem: str, vocabulary: Container[str]) -> tuple[str, ...]:
