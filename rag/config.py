@@ -38,7 +38,7 @@ class Settings(BaseSettings):
 
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server")
 
-    top_k: int = Field(5, ge=1, le=50, description="passages per answer")
+    top_k: int = Field(8, ge=1, le=50, description="passages per answer")
     per_article: int = Field(3, ge=1, description="at most this many passages from one article")
     dense_weight: float | None = Field(
         None, ge=0.0, le=1.0, description="share of the dense side in fusion; None: measured default per model"

@@ -20,6 +20,9 @@ MAX_CHARS = 700
 LEAD_CHARS, LEAD_BONUS = 600, 0.08
 # Measured on the dev set: answer containment 0.829 → 0.837 (citation support unchanged).
 TOPIC_DISCOUNT = 0.6
+# Choosing the next sentence, question words the answer already holds count against it (dev set: answer
+# containment 0.837 → 0.854, citation support 0.946 → 0.950).
+REDUNDANCY = 1.0
 RANK_BONUS = 0.3  # measured: answer containment 0.72 → 0.75, citation support 0.88 → 0.90 (dev set)
 
 
@@ -29,6 +32,7 @@ class Sentence:
     start: int  # offsets within the passage text
     end: int
     score: float
+    covers: tuple[tuple[str, float], ...] = ()  # question terms found, with their share of the score
 
 
 FOCUS_BOOST = 2.0  # a follow-up's own words count double against the words borrowed from the conversation
@@ -99,7 +103,8 @@ def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[st
     weights = _discriminating(term_weights(question, idf, focus), stems)
     found = []
     for (rank, start, end, text), sentence_stems in zip(spans, stems, strict=True):
-        score = sentence_score(weights, sentence_stems)
+        covers = _covers(weights, sentence_stems)
+        score = sum(share for _, share in covers)
         if score > 0:
             score += answer_type_bonus(question, text)
         if len(text) < 25:  # subheadings and fragments: rarely an answer on their own
@@ -109,8 +114,14 @@ def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[st
             score += LEAD_BONUS  # news put the main facts first (inverted pyramid)
         if focus and not focus & sentence_stems:
             score *= FOLLOWUP_OFF_FOCUS  # a follow-up asks about its own words, not only the earlier topic
-        found.append(Sentence(rank, start, end, score))
+        found.append(Sentence(rank, start, end, score, covers))
     return found
+
+
+def _covers(weights: dict[str, float], stems: set[str]) -> tuple[tuple[str, float], ...]:
+    total = sum(weights.values()) or 1.0
+    found = ((term, weight * inside_credit(term, stems) / total) for term, weight in weights.items())
+    return tuple((term, share) for term, share in found if share > 0)
 
 
 def _discriminating(weights: dict[str, float], sentences: Sequence[set[str]]) -> dict[str, float]:
@@ -137,15 +148,20 @@ def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, 
     best = ranked[0]
     chosen = [best]
     size = best.end - best.start
-    for sentence in ranked[1:]:
-        if len(chosen) >= MAX_SENTENCES:
-            break
+    covered = {term for term, _ in best.covers}
+    remaining = [s for s in ranked[1:] if s.covers]  # a sentence without any question word is no answer
+    while remaining and len(chosen) < MAX_SENTENCES:
+        # Next: the best sentence after a discount for question words the answer already has, so a sentence
+        # adding what is still missing beats one more sentence repeating the topic (redundancy penalty, MMR).
+        sentence = max(remaining, key=lambda s: s.score - REDUNDANCY * sum(x for t, x in s.covers if t in covered))
+        remaining.remove(sentence)
         long_enough = len(chosen) >= MIN_SENTENCES
         if long_enough and sentence.score < max(0.35, 0.7 * best.score):
-            break
+            continue
         if sentence.score <= 0.06 or size + sentence.end - sentence.start > MAX_CHARS:
             continue
         chosen.append(sentence)
+        covered |= {term for term, _ in sentence.covers}
         size += sentence.end - sentence.start
     if len(chosen) < MIN_SENTENCES:
         chosen += _neighbour(best, candidates, size)

@@ -9,7 +9,7 @@ import pytest
 from ingest import ingest, ingest_articles
 from rag import Answer, Assistant, Settings
 from rag.errors import ConfigError, InputError
-from rag.extractive import candidate_sentences
+from rag.extractive import candidate_sentences, select_sentences
 from rag.retrieve import Passage
 from tests.articles import bahn
 from tests.conftest import SAMPLE
@@ -76,6 +76,31 @@ def test_what_someone_said_prefers_reported_speech() -> None:
     assert speech.score > travel.score
     travel, speech = candidate_sentences("Wohin reiste Blinken?", [passage], idf)
     assert speech.score <= travel.score
+
+
+def test_answer_adds_what_is_missing_rather_than_repeating_the_topic() -> None:
+    """Every sentence names Tesla; one names the partners. Once a Tesla sentence is in, the partner sentence
+    adds what the question still misses, so it beats more Tesla sentences."""
+    text = ("Tesla baut Autos in Texas. Tesla verkauft Autos in Europa. Tesla wächst schnell. "
+            "Tesla spart Kosten. Tesla baut Batterien. Als Partner gewann er Lane und Vail.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"tesla": 3.0, "partn": 0.5, "auto": 1.0, "batteri": 1.0}
+    chosen = [text[s.start:s.end] for s in select_sentences("Wer waren die Partner von Tesla?", [passage], idf)]
+    assert "Als Partner gewann er Lane und Vail." in chosen
+    assert sum("Tesla" in sentence for sentence in chosen) < len(chosen)
+
+
+def test_words_every_sentence_shares_weigh_less() -> None:
+    """"Doctor Who" is in every sentence of its article; what is asked ("Herr") decides between them."""
+    text = ("Doctor Who lief lange. Doctor Who war auf der Bühne. "
+            "Als Herr der Zeit kann sich Doctor Who regenerieren. Doctor Who hat Fans.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"doctor": 3.0, "who": 3.0, "herr": 2.0}
+    found = candidate_sentences("Was für ein Herr ist Doctor Who?", [passage], idf)
+    best = max(found, key=lambda s: s.score)
+    assert text[best.start:best.end].startswith("Als Herr der Zeit")
+    topic_only = next(s for s in found if text[s.start:s.end] == "Doctor Who hat Fans.")
+    assert sum(share for _, share in topic_only.covers) < (3 + 3) / (3 + 3 + 2)  # less than their IDF share
 
 
 def test_how_long_asks_for_a_duration(assistant: Assistant) -> None:

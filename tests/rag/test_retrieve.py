@@ -7,7 +7,19 @@ import pytest
 from ingest import ingest_articles
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.retrieve import Filters, Passage, Retriever, _weighted_share, lexical_idf, merge_neighbours, query_coverage
+from rag.retrieve import (
+    CONTEXT_CHARS,
+    Filters,
+    IdfTable,
+    Passage,
+    Retriever,
+    _weighted_share,
+    _word_share,
+    lexical_idf,
+    merge_neighbours,
+    query_coverage,
+    with_context,
+)
 from rag.store import Store
 from rag.text import terms
 from tests.articles import bahn, mars, wein
@@ -67,6 +79,55 @@ def test_cap_fills_up_when_only_one_article_matches(indexed: Store) -> None:
     result = Retriever(indexed, dense_weight=0.0).retrieve("GDL Streiks Lohnausgleich Schienennetz Fernzüge",
                                                            k=3, per_article=1, merge=False)
     assert [p.article_id for p in result.passages].count("bahn-preise") >= 2
+
+
+def test_cap_yields_only_to_real_alternatives(store: Store) -> None:
+    """Two strong chunks of article a, a fair one of b and a weak one of c: with one slot per article, a's
+    second chunk takes the slot that c's weak chunk (less than half its score) would have had."""
+    scores = {"a1": 1.0, "a2": 0.95, "b1": 0.6, "c1": 0.3}
+    dense = {cid: (score, f"Text {cid}.", {"article_id": cid[0], "start": 0, "end": 9})
+             for cid, score in scores.items()}
+    chosen = Retriever(store)._materialise(list(scores.items()), dense, k=3, per_article=1)
+    assert [p.chunk_id for p in chosen] == ["a1", "a2", "b1"]
+    scores["c1"] = 0.5  # now c is an alternative to a's second chunk
+    dense["c1"] = (0.5, "Text c1.", {"article_id": "c", "start": 0, "end": 9})
+    chosen = Retriever(store)._materialise(list(scores.items()), dense, k=3, per_article=1)
+    assert [p.chunk_id for p in chosen] == ["a1", "b1", "c1"]
+
+
+def _passage(text: str, start: int, end: int) -> Passage:
+    return Passage("c1", "a", "Titel", "Blatt", "", "", text[start:end], start, end, "", 1.0, ("c1",))
+
+
+def test_passage_runs_on_to_the_end_of_its_paragraph() -> None:
+    article = ("Die Studie nennt zwei Stämme. Diese wurden als Y. p. orientalis identifiziert. Dritter Satz. "
+               "Vierter Satz.\n\nNeuer Absatz.")
+    first = _passage(article, 0, article.index(" Diese"))
+    extended = with_context(first, article)
+    assert extended.text == article[: article.index(" Vierter")]  # two sentences more, at most
+    assert (extended.start, extended.end) == (0, len(extended.text))
+    last = _passage(article, article.index("Dritter"), article.index(" Vierter"))
+    assert with_context(last, article).text.endswith("Vierter Satz.")  # never into the next paragraph
+
+
+def test_context_is_bounded_and_needs_the_same_article_text() -> None:
+    long_sentence = "Lang " + "und lang " * (CONTEXT_CHARS // 9) + "endet er."
+    article = f"Kurzer Satz. {long_sentence}"
+    first = _passage(article, 0, len("Kurzer Satz."))
+    assert with_context(first, article) == first  # the next sentence alone is longer than CONTEXT_CHARS
+    assert with_context(first, "Anderer Text. Ganz anders.") == first  # replaced meanwhile: left as found
+
+
+def test_unknown_compound_counts_by_its_parts() -> None:
+    idf = IdfTable({"tourist": 4.0, "streck": 2.0, "zwei": 1.0, "spur": 3.0})
+    weights = {"touristenstreck": idf.top, "zwei": 1.0}
+    parts = {"touristenstreck": idf.parts("touristenstreck")}
+    assert parts["touristenstreck"] == ("tourist", "streck")
+    both = _word_share(weights, parts, idf, {"tourist", "streck", "zwei"})
+    one = _word_share(weights, parts, idf, {"tourist", "zwei"})
+    none = _word_share(weights, parts, idf, {"zwei"})
+    assert both == 1.0 and none == 1.0 / 5.0
+    assert one == (1.0 + 4.0 * 4.0 / 6.0) / 5.0
 
 
 def test_neighbouring_chunks_merge_into_one_passage() -> None:

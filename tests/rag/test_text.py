@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from rag.text import analyze, guess_language, split_sentences, terms
+from rag.text import COMPOUND_CREDIT, analyze, compound_parts, guess_language, inside_credit, split_sentences, terms
 
 
 def test_analyze_lowercases_drops_stopwords_and_stems() -> None:
@@ -11,6 +11,9 @@ def test_analyze_lowercases_drops_stopwords_and_stems() -> None:
 def test_strong_verb_forms_meet_their_infinitive() -> None:
     assert terms("trafen") == terms("getroffen") == terms("Treffen")
     assert terms("sprach") == terms("sprechen")
+    # the present with a changed vowel, as questions put it
+    assert terms("trifft") == terms("treffen") and terms("stirbt") == terms("starb")
+    assert terms("Was schlägt er vor?") == terms("Er schlug vor") == terms("vorgeschlagen")
 
 
 def test_sentences_respect_german_abbreviations_dates_and_ordinals() -> None:
@@ -46,3 +49,22 @@ def test_genitive_s_of_names_ending_in_a_vowel_is_dropped() -> None:
 def test_wo_question_words_are_not_topics() -> None:
     assert terms("Worum ging es beim Treffen?") == {"treff", "geh"}
     assert terms("Wofür ist das Land bekannt?") == {"land", "bekannt"}
+
+
+def test_unknown_compounds_split_into_known_stems() -> None:
+    vocabulary = {"tourist", "streck", "staat", "besitz", "spur", "weit", "reis", "begleit", "schmalspur", "bahn"}
+    assert compound_parts("touristenstreck", vocabulary) == ("tourist", "streck")  # linking -en-
+    assert compound_parts("staatsbesitz", vocabulary) == ("staat", "besitz")  # linking -s-
+    assert compound_parts("reisebegleit", vocabulary) == ("reis", "begleit")
+    assert compound_parts("schmalspurbahn", vocabulary) == ("schmalspur", "bahn")  # fewest parts
+    assert compound_parts("tourist", vocabulary) == ()  # one known stem is no compound
+    assert compound_parts("spurlos", vocabulary) == ()  # "los" is no known stem
+    assert compound_parts("reisen", vocabulary) == ()  # a linking element cannot end the word
+
+
+def test_inside_credit_for_compounds_and_spelling_variants() -> None:
+    assert inside_credit("forder", {"forder"}) == 1.0
+    assert inside_credit("forder", {"sicherheitsforder"}) == COMPOUND_CREDIT
+    assert inside_credit("doctor", {"doktor"}) == COMPOUND_CREDIT  # one letter apart, long enough
+    assert inside_credit("haus", {"maus"}) == 0.0  # short words one letter apart are other words
+    assert inside_credit("doctor", {"direktor"}) == 0.0
