@@ -2,7 +2,9 @@
 
 Sentences are quoted verbatim (never reworded), scored by how much of the question's IDF weight they contain
 (German compounds count: "Sicherheitsforderungen" contains "Forderung"), with a small bonus for better
-ranked passages. The answer keeps 2 to 4 sentences, in passage order and reading order.
+ranked passages. Words most candidates share weigh less (they name the topic, not what is asked), and each
+sentence after the first is chosen for what it adds to the answer. The answer keeps 2 to 4 sentences, in
+passage order and reading order.
 """
 
 from __future__ import annotations
