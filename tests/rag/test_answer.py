@@ -81,10 +81,11 @@ def test_what_someone_said_prefers_reported_speech() -> None:
 def test_answer_adds_what_is_missing_rather_than_repeating_the_topic() -> None:
     """Every sentence names Tesla; one names the partners. Once a Tesla sentence is in, the partner sentence
     adds what the question still misses, so it beats more Tesla sentences."""
-    text = ("Tesla baut Autos in Texas. Tesla verkauft Autos in Europa. Tesla wächst schnell. "
-            "Tesla spart Kosten. Tesla baut Batterien. Als Partner gewann er Lane und Vail.")
+    text = ("Tesla baut Autos in Texas. Tesla verkauft Autos in Europa. Tesla wächst in diesem Jahr schnell. "
+            "Tesla spart in der Produktion Kosten. Tesla baut in Nevada Batterien. "
+            "Als Partner gewann er Lane und Vail.")
     passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
-    idf = {"tesla": 3.0, "partn": 0.5, "auto": 1.0, "batteri": 1.0}
+    idf = {"tesla": 3.0, "partn": 1.0, "auto": 1.0, "batteri": 1.0}
     chosen = [text[s.start:s.end] for s in select_sentences("Wer waren die Partner von Tesla?", [passage], idf)]
     assert "Als Partner gewann er Lane und Vail." in chosen
     assert sum("Tesla" in sentence for sentence in chosen) < len(chosen)
