@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rag.retrieve import Passage
 from rag.text import analyze, inside_credit, sentence_spans, terms
@@ -48,20 +49,29 @@ _WEEKDAYS = r"(?:Montag|Dienstag|Mittwoch|Donnerstag|Freitag|Samstag|Sonntag)"
 _AMOUNTS = (r"(?:ein|eine|einen|einer|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|zwölf|zwanzig|"
             r"dreißig|hundert|eineinhalb|anderthalb|zweieinhalb|mehrere|einige|wenige|viele|halbe?n?)")
 _UNITS_OF_TIME = r"(?:Sekunden?|Minuten?|Stunden?|Tage?n?|Wochen?|Monate?n?|Jahre?n?|Jahrzehnte?n?)"
-ANSWER_TYPES: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
-    (re.compile(r"\b(wann|seit wann|bis wann|in welchem jahr|welchem jahrhundert|when|what year)\b", re.I),
+
+
+class AnswerType(NamedTuple):
+    asks: re.Pattern[str]  # the question asks for it
+    holds: re.Pattern[str]  # a sentence holds such an answer
+    lacking: float = 1.0  # factor for a sentence without one (1: it may still answer)
+
+
+ANSWER_TYPES: list[AnswerType] = [
+    AnswerType(re.compile(r"\b(wann|seit wann|bis wann|in welchem jahr|welchem jahrhundert|when|what year)\b", re.I),
      re.compile(rf"\b(1[0-9]{{3}}|20[0-9]{{2}}|{_MONTHS}|{_WEEKDAYS}|Jahrhundert|gestern|heute|morgen)\b")),
-    (re.compile(r"\b(wie lange|how long)\b", re.I),
+    AnswerType(re.compile(r"\b(wie lange|how long)\b", re.I),
      re.compile(rf"\b(\d+|{_AMOUNTS})\s+({_UNITS_OF_TIME})\b", re.I)),
-    (re.compile(r"\b(wie viele|wie viel|wie hoch|wie groß|wie alt|wie weit|how many|how much)\b", re.I),
+    AnswerType(re.compile(r"\b(wie viele|wie viel|wie hoch|wie groß|wie alt|wie weit|how many|how much)\b", re.I),
      re.compile(r"\d|\b(eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|hundert|tausend|Million|Milliard)",
                 re.I)),
-    # "Was sagte X?" asks for a statement: sentences that report speech (a speech verb or a quotation).
-    (re.compile(r"\b(was|wie) (sagte|sagt|meinte|meint|erklärte|erklärt|betonte|betont|antwortete|reagierte|"
+    # "Was sagte X?" asks for a statement: sentences that report speech (a speech verb or a quotation). One that
+    # reports none ("Die Stellvertreter von Blinken haben sich getroffen") answers it only in part.
+    AnswerType(re.compile(r"\b(was|wie) (sagte|sagt|meinte|meint|erklärte|erklärt|betonte|betont|antwortete|reagierte|"
                 r"äußerte|entgegnete)\b", re.I),
      re.compile(r"\b(sagte|sagt|betonte|erklärte|sprach|nannte|meinte|kündigte|warnte|bekräftigte|versprach|"
-                r"räumte|entgegnete|antwortete)\b|[„\"«].{8,}[“\"»]")),
-    (re.compile(r"^\s*(wo|wohin|woher|where)\b", re.I),
+                r"räumte|entgegnete|antwortete)\b|[„\"«].{8,}[“\"»]"), lacking=0.6),
+    AnswerType(re.compile(r"^\s*(wo|wohin|woher|where)\b", re.I),
      re.compile(r"\b(in|nach|aus|bei|im)\s+[A-ZÄÖÜ][a-zäöüß]+")),
 ]
 ANSWER_TYPE_BONUS = 0.12
@@ -82,11 +92,14 @@ def term_weights(question: str, idf: dict[str, float], focus: Collection[str] = 
     return weights
 
 
-def answer_type_bonus(question: str, sentence: str) -> float:
-    for asks, holds in ANSWER_TYPES:
-        if asks.search(question):
-            return ANSWER_TYPE_BONUS if holds.search(sentence) else 0.0
-    return 0.0
+def answer_type_bonus(question: str, sentence: str) -> tuple[float, float]:
+    """(bonus, factor) for a sentence: the bonus when it holds what the question asks for, else the factor."""
+    for answer_type in ANSWER_TYPES:
+        if answer_type.asks.search(question):
+            if answer_type.holds.search(sentence):
+                return ANSWER_TYPE_BONUS, 1.0
+            return 0.0, answer_type.lacking
+    return 0.0, 1.0
 
 
 def sentence_score(weights: dict[str, float], sentence: str | set[str]) -> float:
@@ -109,8 +122,10 @@ def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[st
     for (rank, start, end, text), sentence_stems in zip(spans, stems, strict=True):
         covers = _covers(weights, sentence_stems)
         score = sum(share for _, share in covers)
+        factor = 1.0
         if score > 0:
-            score += answer_type_bonus(question, text)
+            bonus, factor = answer_type_bonus(question, text)
+            score += bonus
         if len(text) < 25:  # subheadings and fragments: rarely an answer on their own
             score *= 0.5
         score += RANK_BONUS / (1 + rank)  # the better passage wins near-ties
@@ -118,6 +133,7 @@ def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[st
             score += LEAD_BONUS  # news put the main facts first (inverted pyramid)
         if focus and not focus & sentence_stems:
             score *= FOLLOWUP_OFF_FOCUS  # a follow-up asks about its own words, not only the earlier topic
+        score *= factor
         found.append(Sentence(rank, start, end, score, covers))
     return found
 

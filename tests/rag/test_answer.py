@@ -130,6 +130,10 @@ def test_followup_uses_the_conversation(assistant: Assistant) -> None:
     assert all("Blinken" in s for s in re.split(r" ?\[\d+\] ?", follow.text) if s.strip())
     # ... and the earlier topic still steers which of Blinken's sentences answer.
     assert "Sicherheitsforderungen" in follow.text
+    # "Was sagte ...?" asks for statements: each sentence reports speech, none merely names Blinken.
+    speech = re.compile(r"sagte|nannte|betonte|versprochen|erklärte|[„\"].{8,}[“\"]")
+    assert all(speech.search(s) for s in re.split(r" ?\[\d+\] ?", follow.text) if s.strip())
+    assert "Stellvertreter" not in follow.text
     alone = assistant.answer("Und was sagte Blinken dazu?")
     assert follow.citations and follow.text != alone.text
 
