@@ -102,15 +102,6 @@ def answer_type_bonus(question: str, sentence: str) -> tuple[float, float]:
     return 0.0, 1.0
 
 
-def sentence_score(weights: dict[str, float], sentence: str | set[str]) -> float:
-    """Share of the question's term weight found in the sentence (compound matches count partly)."""
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    found = set(analyze(sentence)) if isinstance(sentence, str) else sentence
-    return sum(weight * inside_credit(term, found) for term, weight in weights.items()) / total
-
-
 def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[str, float],
                         focus: Collection[str] = ()) -> list[Sentence]:
     spans = [(rank, start, end, passage.text[start:end]) for rank, passage in enumerate(passages)

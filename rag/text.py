@@ -164,8 +164,8 @@ def compound_parts(stem: str, vocabulary: Container[str]) -> tuple[str, ...]:
                 after = j + len(link)
                 if (link and after >= n) or not stem.startswith(link, j):
                     continue
-                rest = best[after]
-                if rest is not None and (best[i] is None or len(rest) + 1 < len(best[i] or ())):
+                rest, current = best[after], best[i]
+                if rest is not None and (current is None or len(rest) + 1 < len(current)):
                     best[i] = (part, *rest)
     found = best[0]
     return found if found is not None and len(found) >= 2 else ()
