@@ -108,7 +108,7 @@ class Assistant:
         pieces: list[str] = []
         clock = time.perf_counter()
         try:
-            for piece in self._llm_client().stream(request.query, self._passages(request)):
+            for piece in self._llm_client().stream(request.query, self._llm_passages(request)):
                 pieces.append(piece)
                 yield piece
         except LLMError as exc:
@@ -166,7 +166,7 @@ class Assistant:
         if request.mode == "llm":
             clock = time.perf_counter()
             try:
-                text = self._llm_client().generate(request.query, self._passages(request))
+                text = self._llm_client().generate(request.query, self._llm_passages(request))
             except LLMError as exc:
                 return self._extractive(request, notice=self._text(request, "llm_down", error=exc))
             request.timings["answer"] = time.perf_counter() - clock
@@ -198,7 +198,7 @@ class Assistant:
         return Answer(text, bool(citations), citations, request.question, "extractive", notices, request.timings)
 
     def _llm_answer(self, request: Request, raw: str) -> Answer:
-        passages = self._passages(request)
+        passages = self._llm_passages(request)  # what the model saw: its [n] refer to these
         claims, removed, unsupported = check_llm_answer(raw, passages)
         text, citations = render(claims, passages)
         notices = []
@@ -212,6 +212,16 @@ class Assistant:
     # --- helpers ------------------------------------------------------------------------------------------
     def _passages(self, request: Request) -> list:
         return request.retrieval.passages if request.retrieval else []
+
+    def _llm_passages(self, request: Request) -> list:
+        """The best passages whose text fits RAG_LLM_CONTEXT_CHARS (the first one always)."""
+        chosen, size = [], 0
+        for passage in self._passages(request):
+            size += len(passage.text)
+            if chosen and size > self.settings.llm_context_chars:
+                break
+            chosen.append(passage)
+        return chosen
 
     def _llm_client(self) -> LLMClient:
         if self._llm is None:

@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     llm_model: str = "llama3.1"
     llm_api_key: str | None = None
     llm_timeout: float = Field(60.0, gt=0)
+    # Ollama's default context is 2,048 tokens and German runs at about 3.5 characters per token: the best
+    # passages that fit in this many characters go to the model, the rest stay out rather than be cut off.
+    llm_context_chars: int = Field(6000, ge=500, description="passage text sent to the LLM at most")
 
     ui_auth: str | None = Field(None, description="user:password, or a file with one such line per user")
     ui_max_upload_mb: int = Field(50, ge=1)

@@ -43,6 +43,24 @@ def test_llm_answer_keeps_valid_citations(settings: Settings) -> None:
     assert "Rumänien und Bulgarien" in answer.citations[0].quote[start:end]
 
 
+def test_passages_sent_to_the_model_fit_the_context_budget(settings: Settings) -> None:
+    seen: list[list[str]] = []
+
+    def count_and_cite(messages: list[BaseMessage]) -> str:
+        seen.append(passages_in(messages))
+        return f"{DEMANDS} [1]. Mehr steht in Quelle [{len(seen[-1]) + 1}]."
+
+    budget = settings.model_copy(update={"llm_context_chars": 900})
+    answer = assistant_with(budget, ScriptedChatModel(reply=count_and_cite)).answer(
+        "Welche Forderungen stellte Moskau?")
+    sent = seen[-1]
+    assert 1 <= len(sent) < budget.top_k
+    assert len(sent) == 1 or sum(len(text) for text in sent) <= 900  # the first passage goes in regardless
+    # The model's numbers refer to what it saw: a marker past the passages it was sent is removed.
+    assert f"[{len(sent) + 1}]" not in answer.text and "[1]" in answer.text
+    assert all(c.quote in sent for c in answer.citations)
+
+
 def test_markers_to_no_passage_are_removed(settings: Settings) -> None:
     model = ScriptedChatModel(reply=lambda m: cite_demands(m).replace("].", "][9]."))
     answer = assistant_with(settings, model).answer("Welche Forderungen stellte Moskau?")
