@@ -108,6 +108,19 @@ def raw_encode(model: Any, texts: list[str], batch_size: int) -> float:
     return time.perf_counter() - clock
 
 
+def _clocked(call: Any, spent: dict[str, float], key: str, counted: str | None = None) -> Any:
+    """`call`, adding its seconds to spent[key] (and the length of its first argument to spent[counted])."""
+    def clocked(*a: Any, **k: Any) -> Any:
+        clock = time.perf_counter()
+        try:
+            return call(*a, **k)
+        finally:
+            spent[key] += time.perf_counter() - clock
+            if counted:
+                spent[counted] += len(a[0])
+    return clocked
+
+
 def run_pipeline(args: Any, settings: Any, embedder: Any, articles: list[Any], texts: list[str],
                  ingest_articles: Any, store_class: Any) -> None:
     log(f"raw encode of {len(texts)} chunks ...")
@@ -117,31 +130,10 @@ def run_pipeline(args: Any, settings: Any, embedder: Any, articles: list[Any], t
     shutil.rmtree(settings.home, ignore_errors=True)
     store = store_class(settings, embedder)
     spent = {"encode": 0.0, "lexical": 0.0, "write": 0.0, "encoded": 0}
-    encode, rebuild, write = embedder.encode, store.rebuild_lexical, store.write
-
-    def timed_encode(batch: Any) -> Any:  # instrumentation only: the same call, with a clock around it
-        clock = time.perf_counter()
-        try:
-            return encode(batch)
-        finally:
-            spent["encode"] += time.perf_counter() - clock
-            spent["encoded"] += len(batch)
-
-    def timed_rebuild(*a: Any, **k: Any) -> Any:
-        clock = time.perf_counter()
-        try:
-            return rebuild(*a, **k)
-        finally:
-            spent["lexical"] += time.perf_counter() - clock
-
-    def timed_write(*a: Any, **k: Any) -> Any:
-        clock = time.perf_counter()
-        try:
-            return write(*a, **k)
-        finally:
-            spent["write"] += time.perf_counter() - clock
-
-    embedder.encode, store.rebuild_lexical, store.write = timed_encode, timed_rebuild, timed_write
+    # Instrumentation only: the same calls, each with a clock around it.
+    embedder.encode = _clocked(embedder.encode, spent, "encode", counted="encoded")
+    store.rebuild_lexical = _clocked(store.rebuild_lexical, spent, "lexical")
+    store.write = _clocked(store.write, spent, "write")
     start = time.perf_counter()
 
     def progress(count: int, _item: Any) -> None:

@@ -108,10 +108,12 @@ def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[st
              for start, end in sentence_spans(passage.text)]
     spans = [span for span in spans if not _is_heading(span[3])]
     stems = [set(analyze(span[3])) for span in spans]
-    weights = _discriminating(term_weights(question, idf, focus), stems)
+    weights = term_weights(question, idf, focus)
+    credits = [{term: inside_credit(term, sentence_stems) for term in weights} for sentence_stems in stems]
+    weights = _discriminating(weights, credits)
     found = []
-    for (rank, start, end, text), sentence_stems in zip(spans, stems, strict=True):
-        covers = _covers(weights, sentence_stems)
+    for (rank, start, end, text), sentence_stems, credit in zip(spans, stems, credits, strict=True):
+        covers = _covers(weights, credit)
         score = sum(share for _, share in covers)
         factor = 1.0
         if score > 0:
@@ -129,18 +131,19 @@ def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[st
     return found
 
 
-def _covers(weights: dict[str, float], stems: set[str]) -> tuple[tuple[str, float], ...]:
+def _covers(weights: dict[str, float], credit: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    """The question terms a sentence holds, each with its share of the weight (`credit`: inside_credit)."""
     total = sum(weights.values()) or 1.0
-    found = ((term, weight * inside_credit(term, stems) / total) for term, weight in weights.items())
+    found = ((term, weight * credit[term] / total) for term, weight in weights.items())
     return tuple((term, share) for term, share in found if share > 0)
 
 
-def _discriminating(weights: dict[str, float], sentences: Sequence[set[str]]) -> dict[str, float]:
+def _discriminating(weights: dict[str, float], credits: Sequence[dict[str, float]]) -> dict[str, float]:
     """Question words that most candidate sentences share name the topic ("Doctor Who" in every sentence of
     its article), not what is asked: they weigh less, by the share of sentences holding them."""
-    if not sentences:
+    if not credits:
         return weights
-    return {term: weight * (1 - TOPIC_DISCOUNT * sum(inside_credit(term, s) for s in sentences) / len(sentences))
+    return {term: weight * (1 - TOPIC_DISCOUNT * sum(credit[term] for credit in credits) / len(credits))
             for term, weight in weights.items()}
 
 

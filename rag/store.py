@@ -288,10 +288,10 @@ class Store:
         return sorted(self.catalog().values(), key=lambda a: (a.published, a.title), reverse=True)
 
     def article_text(self, article_id: str) -> str:
-        found = self.registry.get(ids=[article_id], include=["documents"])
-        if not found["ids"]:
+        text = self.article_texts([article_id]).get(article_id)
+        if text is None:
             raise NotFoundError(f"no article with id {article_id!r}: `newsrag list` shows the ids")
-        return str(found["documents"][0])
+        return text
 
     def article_texts(self, article_ids: Sequence[str]) -> dict[str, str]:
         """The texts of the articles that exist, in one read (missing ids are left out)."""
