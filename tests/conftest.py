@@ -23,13 +23,20 @@ SAMPLE = CORPUS / "derstandard-2022-01-21-blinken-lawrow-genf.txt"
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder per test session for the converted e5 model (converted at most once, about 3 s)."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, model_cache: Path) -> None:
     """No test reads the developer's RAG_* variables or writes into their home."""
     for name in list(os.environ):
         if name.startswith("RAG_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "rag-home"))
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(model_cache))
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +55,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     mode = getattr(request, "param", "embedded")
-    base = Settings(home=tmp_path / "home", chunk_size=400, chunk_overlap=80)
+    # The fake embedder is a bag of hashed words, no model of meaning: it only breaks ties, whatever weight the
+    # real default model was fitted to.
+    base = Settings(home=tmp_path / "home", chunk_size=400, chunk_overlap=80, dense_weight=0.1)
     if mode == "embedded":
         return base
     url = request.getfixturevalue("chroma_url")

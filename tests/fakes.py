@@ -13,11 +13,11 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 
-from rag.embeddings import Embedder
+from rag.embeddings import SymmetricEmbedder
 from rag.text import analyze
 
 
-class FakeEmbedder(Embedder):
+class FakeEmbedder(SymmetricEmbedder):
     """Bag of stems under a hash-seeded random projection: texts sharing words get similar vectors.
 
     Deterministic across runs and processes; counts its calls so tests can see what was (re-)embedded.

@@ -82,7 +82,7 @@ def test_remove_takes_article_out_of_everything(store: Store) -> None:
     assert chunk_ids_in_chroma(store, "wachau-wein") == set()
     assert lexical_article_ids(store) == {"bahn-preise"}
     assert store.lexical().search("Weinlese Wachau", 5) == []
-    vector = store.embedder.encode(["Weinlese in der Wachau"])[0]
+    vector = store.embedder.encode_queries(["Weinlese in der Wachau"])[0]
     assert all(h.metadata["article_id"] != "wachau-wein" for h in store.dense_search(vector, 10))
 
 
@@ -118,7 +118,7 @@ def test_interrupted_update_leaves_the_old_version_whole(settings: Settings, emb
     committed = {cid for cid, _, _ in reader.committed_chunks()}
     assert committed == old_ids
     assert reader.lexical().search("EVG", 5) == []
-    vector = embedder.encode(["Gewerkschaft EVG Streiks"])[0]
+    vector = embedder.encode_queries(["Gewerkschaft EVG Streiks"])[0]
     assert {h.chunk_id for h in reader.dense_search(vector, 20)} <= old_ids
 
     # the next successful run leaves exactly the new version: no half-written leftovers
@@ -157,7 +157,7 @@ def test_reindex_rebuilds_with_the_new_model_and_keeps_every_article(settings: S
     assert {a.id for a in store.articles()} == {"bahn-preise", "wachau-wein"}
     assert store.articles()[0].version in {bahn().hash, wein().hash}  # same article versions, new vectors
     assert store.lexical().search("Weinlese", 1)
-    assert len(store.dense_search(store.embedder.encode(["Wein"])[0], 3)) == 3
+    assert len(store.dense_search(store.embedder.encode_queries(["Wein"])[0], 3)) == 3
 
 
 def test_lexical_index_is_rebuilt_from_chroma_when_missing(store: Store) -> None:
@@ -206,3 +206,20 @@ def test_a_second_process_sees_writes_through_the_generation_marker(settings: Se
     ingest_articles([wein()], store=writer)
     assert lexical_article_ids(reader) == {"bahn-preise", "wachau-wein"}
     assert {a.id for a in reader.articles()} == {"bahn-preise", "wachau-wein"}
+
+
+class ShortSightedEmbedder(FakeEmbedder):
+    """A model that reads only the first 300 characters of a text."""
+
+    @property
+    def max_chars(self) -> int | None:
+        return 300
+
+
+def test_chunks_longer_than_the_model_reads_are_refused_before_anything_is_written(settings: Settings) -> None:
+    from rag.errors import ConfigError
+
+    store = Store(settings, ShortSightedEmbedder())
+    with pytest.raises(ConfigError, match="RAG_CHUNK_SIZE=400 .* set RAG_CHUNK_SIZE to 300 or less"):
+        ingest_articles([bahn()], store=store)
+    assert store.catalog() == {}

@@ -86,7 +86,7 @@ def test_another_process_commit_becomes_visible_to_a_running_reader(settings: Se
                           text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     assert done.returncode == 0, done.stderr
     assert set(reader.lexical().article_ids) == {"bahn-preise", "wachau-wein"}
-    vector = reader.embedder.encode(["Weinlese Wachau Hagel Rieden"])[0]
+    vector = reader.embedder.encode_queries(["Weinlese Wachau Hagel Rieden"])[0]
     assert reader.dense_search(np.asarray(vector), 1)[0].metadata["article_id"] == "wachau-wein"
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.config import PACKAGED_MODEL, Settings
+from rag.config import DEFAULT_MODEL, Settings
 from rag.errors import ConfigError
 
 
@@ -20,7 +20,7 @@ def test_env_prefix_and_constructor_override(monkeypatch: pytest.MonkeyPatch, tm
 
 def test_defaults_work_offline() -> None:
     settings = Settings()
-    assert settings.embedding_model == PACKAGED_MODEL and settings.uses_packaged_model
+    assert settings.embedding_model == DEFAULT_MODEL
     assert settings.chroma_url is None and not settings.llm_enabled
 
 

