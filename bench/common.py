@@ -33,6 +33,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 QUESTIONS = "xquad_de_dev_questions.jsonl"
+QUESTIONS_EN = "xquad_en_dev_questions.jsonl"
 CONTEXTS = "xquad_de_dev_contexts.jsonl"
 DISTRACTORS = "10kgnad_test_articles.jsonl"
 STAGES = ("lexical", "embed", "dense", "fusion", "retrieve", "answer")

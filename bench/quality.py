@@ -8,6 +8,10 @@ One JSON line per configuration:
   product   the product's index and default fusion weights
   floor     the relevance floor's trade-off: share answered at floors 0.30-0.50, with and without the
             questions' own articles in the index
+  crosslingual  the English originals of the same questions (xquad_en_dev_questions.jsonl, German gold spans)
+            over the index with the XQuAD paragraphs' English Wikipedia titles left out (news has no such
+            titles); distractor vectors are reused from the product index, so only ~100 chunks are embedded
+  untitled  the German questions over that same title-less index (what the titles are worth)
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py [--home /tmp/bench-quality] [--limit N]
 
@@ -35,6 +39,7 @@ from bench.common import (
     CONTEXTS,
     DISTRACTORS,
     QUESTIONS,
+    QUESTIONS_EN,
     data_files,
     embedder_for,
     emit,
@@ -49,7 +54,8 @@ from bench.common import (
     settings_for,
 )
 
-CONFIGS = ("baseline", "lexical", "dense", "product", "floor")
+CONFIGS = ("baseline", "lexical", "dense", "product", "floor", "crosslingual", "untitled")
+UNTITLED = ("crosslingual", "untitled")
 BASELINE_CHUNK, BASELINE_OVERLAP, BASELINE_K = 1000, 200, 4
 
 
@@ -65,6 +71,7 @@ def main() -> None:
         p.error(f"unknown configuration(s): {', '.join(sorted(unknown))}")
     questions_path, contexts_path, distractors_path = data_files(args.data, QUESTIONS, CONTEXTS, DISTRACTORS)
     quiet()
+    english = data_files(args.data, QUESTIONS_EN)[0] if "crosslingual" in configs else None
 
     from rag.evaluate import distractor_articles, gold_questions, qa_articles, read_jsonl
 
@@ -79,9 +86,11 @@ def main() -> None:
         embedder = embedder_for(settings)
         if "baseline" in configs:
             baseline(home / "baseline", embedder, articles, questions)
-        product_configs = [c for c in configs if c != "baseline"]
+        product_configs = [c for c in configs if c not in ("baseline", *UNTITLED)]
         if product_configs:
             product(settings, embedder, articles, questions, product_configs)
+        if set(configs) & set(UNTITLED):
+            untitled(home, settings, embedder, qa, distractors, questions, english, configs)
 
 
 # --- (a) the textbook recipe ---------------------------------------------------------------------------------
@@ -193,6 +202,50 @@ def product(settings: Any, embedder: Any, articles: list[Any], questions: list[A
             continue
         metrics = run_questions(assistant, questions, progress=progress, **weights[config])
         emit("quality", config, **metrics, ingest_s=round(ingest_s, 2) if ingest_s is not None else None)
+
+
+# --- (f) cross-lingual: English questions, German text, no English titles --------------------------------------
+def untitled(home: Path, settings: Any, embedder: Any, qa: list[Any], distractors: list[Any], questions: list[Any],
+             english_path: Path | None, configs: list[str]) -> None:
+    from dataclasses import replace
+
+    from rag.evaluate import eval_assistant, gold_questions, qa_articles, read_jsonl, run_questions
+
+    articles = [replace(a, title="") for a in qa] + distractors
+    product_store = eval_assistant(settings.home, settings, embedder).store
+    reuse = ReusingEmbedder(embedder, product_store.existing_vectors([a.id for a in distractors]))
+    assistant = eval_assistant(home / "untitled", settings.model_copy(update={"home": home / "untitled"}), reuse)
+    ensure_index(assistant.store, articles, indexer, name="untitled")
+    log(f"untitled: {reuse.fresh} texts embedded, {reuse.reused} reused from the product index")
+    assistant.answer("Aufwärmen: Who is Tesla?")
+    if "crosslingual" in configs and english_path is not None:
+        _, where = qa_articles(read_jsonl(english_path.with_name(CONTEXTS)))
+        asked = gold_questions(read_jsonl(english_path), where)
+        emit("quality", "crosslingual", questions_file=english_path.name, titles=False,
+             **run_questions(assistant, asked))
+    if "untitled" in configs:
+        emit("quality", "untitled", titles=False, **run_questions(assistant, questions))
+
+
+class ReusingEmbedder:
+    """The bench's embedder, serving passages it has already embedded elsewhere (by exact text) from a table."""
+
+    def __init__(self, inner: Any, known: dict[str, np.ndarray]) -> None:
+        self.inner, self.known = inner, known
+        self.name, self.fresh, self.reused = inner.name, 0, 0
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.inner, attribute)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        todo = [t for t in texts if t not in self.known]
+        fresh = dict(zip(todo, self.inner.encode_passages(todo), strict=True)) if todo else {}
+        self.fresh += len(todo)
+        self.reused += len(texts) - len(todo)
+        return np.stack([self.known[t] if t in self.known else fresh[t] for t in texts])
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self.inner.encode_queries(texts)
 
 
 FLOORS = (0.30, 0.35, 0.40, 0.45, 0.50)

@@ -21,6 +21,7 @@ from rag.errors import (
 )
 from rag.retrieve import Filters, Passage, Retrieval, Retriever
 from rag.schema import Answer, Article, Chunk, Citation
+from rag.status import IndexStatus, index_status
 from rag.store import ArticleInfo, Store
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "ConfigError",
     "Filters",
     "IndexBusyError",
+    "IndexStatus",
     "InputError",
     "LLMError",
     "ModelMismatchError",
@@ -46,4 +48,5 @@ __all__ = [
     "StoreError",
     "answer",
     "get_settings",
+    "index_status",
 ]

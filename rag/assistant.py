@@ -20,11 +20,12 @@ from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError, LLMError
 from rag.extractive import select_sentences
 from rag.followup import normalize_history, resolve_followup
+from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
 from rag.retrieve import Filters, Retrieval, Retriever, lexical_idf
 from rag.schema import Answer
 from rag.store import Store
-from rag.text import guess_language, terms
+from rag.text import terms
 
 MESSAGES = {
     "de": {
@@ -42,6 +43,24 @@ MESSAGES = {
         "llm_down": "The language model is unreachable ({error}); the answer was extracted from the sources.",
         "removed": "Removed {n} citation marker(s) that pointed to no source.",
         "unsupported": "{n} sentence(s) the sources do not support are marked [?].",
+    },
+    # Questions in French or Spanish get their answers in that language (the LLM is told so): the messages
+    # around them follow. Other languages get the English table.
+    "fr": {
+        "empty": "Le corpus est vide : ajoutez des articles avec `newsrag ingest CHEMIN_OU_URL` ou dans l'onglet "
+                 "« Korpus ».",
+        "nothing": "Les articles du corpus ne disent rien à ce sujet.",
+        "llm_down": "Le modèle de langage est injoignable ({error}) ; la réponse a été extraite des sources.",
+        "removed": "{n} renvoi(s) sans source correspondante supprimé(s).",
+        "unsupported": "{n} phrase(s) que les sources n'étayent pas sont marquées [?].",
+    },
+    "es": {
+        "empty": "El corpus está vacío: añada artículos con `newsrag ingest RUTA_O_URL` o en la pestaña "
+                 "«Korpus».",
+        "nothing": "Los artículos del corpus no dicen nada sobre esta pregunta.",
+        "llm_down": "El modelo de lenguaje no está disponible ({error}); la respuesta se extrajo de las fuentes.",
+        "removed": "Se eliminaron {n} referencia(s) que no remitían a ninguna fuente.",
+        "unsupported": "{n} frase(s) que las fuentes no respaldan están marcadas con [?].",
     },
 }
 
@@ -108,7 +127,7 @@ class Assistant:
         pieces: list[str] = []
         clock = time.perf_counter()
         try:
-            for piece in self._llm_client().stream(request.query, self._llm_passages(request)):
+            for piece in self._llm_client().stream(request.query, self._llm_passages(request), request.language):
                 pieces.append(piece)
                 yield piece
         except LLMError as exc:
@@ -137,7 +156,7 @@ class Assistant:
         if k is not None and not 1 <= k <= 50:
             raise ConfigError(f"k must be between 1 and 50, got {k}")
         return Request(question, normalize_history(history), k or self.settings.top_k,
-                       _filters(since, until, sources), mode, guess_language(question))
+                       _filters(since, until, sources), mode, detect_language(question))
 
     def _resolve(self, request: Request) -> Request:
         request.query = request.question
@@ -145,7 +164,7 @@ class Assistant:
             clock = time.perf_counter()
             if request.mode == "llm":
                 try:
-                    request.query = self._llm_client().condense(request.question, request.history)
+                    request.query = self._llm_client().condense(request.question, request.history, request.language)
                 except LLMError:
                     request.query = resolve_followup(request.question, request.history)
             else:
@@ -166,7 +185,7 @@ class Assistant:
         if request.mode == "llm":
             clock = time.perf_counter()
             try:
-                text = self._llm_client().generate(request.query, self._llm_passages(request))
+                text = self._llm_client().generate(request.query, self._llm_passages(request), request.language)
             except LLMError as exc:
                 return self._extractive(request, notice=self._text(request, "llm_down", error=exc))
             request.timings["answer"] = time.perf_counter() - clock
@@ -231,7 +250,7 @@ class Assistant:
 
     @staticmethod
     def _text(request: Request, key: str, **values: Any) -> str:
-        return MESSAGES[request.language][key].format(**values)
+        return MESSAGES.get(request.language, MESSAGES["en"])[key].format(**values)
 
 
 def _filters(since: str | None, until: str | None, sources: Sequence[str] | str | None) -> Filters:

@@ -16,6 +16,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from rag.config import Settings
 from rag.errors import LLMError
+from rag.language import detect_language, language_name
 from rag.retrieve import Passage
 
 PROMPTS = Path(__file__).parent / "prompts"
@@ -54,10 +55,14 @@ def format_passages(passages: Sequence[Passage]) -> str:
     )
 
 
-def answer_messages(question: str, passages: Sequence[Passage]) -> list[BaseMessage]:
+def answer_messages(question: str, passages: Sequence[Passage], language: str | None = None) -> list[BaseMessage]:
+    """The answer prompt. The answer language is named (`language`, an ISO 639-1 code; detected from the question
+    when not given) rather than left for the model to infer from a short question among German passages."""
+    name = language_name(language or detect_language(question))
     return [
-        SystemMessage(load_prompt("answer_system")),
-        HumanMessage(load_prompt("answer_user").format(passages=format_passages(passages), question=question)),
+        SystemMessage(load_prompt("answer_system").format(language=name)),
+        HumanMessage(load_prompt("answer_user").format(passages=format_passages(passages), question=question,
+                                                       language=name)),
     ]
 
 
@@ -73,24 +78,28 @@ class LLMClient:
         return LLMError(f"{self.endpoint} failed ({type(exc).__name__}: {reason}); check RAG_LLM_URL and "
                         "RAG_LLM_MODEL, or set RAG_ANSWER_MODE=extractive")
 
-    def generate(self, question: str, passages: Sequence[Passage]) -> str:
+    def generate(self, question: str, passages: Sequence[Passage], language: str | None = None) -> str:
         try:
-            return _text(self.chat_model.invoke(answer_messages(question, passages)).content)
+            return _text(self.chat_model.invoke(answer_messages(question, passages, language)).content)
         except Exception as exc:
             raise self._fail(exc) from exc
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+    def stream(self, question: str, passages: Sequence[Passage], language: str | None = None) -> Iterator[str]:
         try:
-            for chunk in self.chat_model.stream(answer_messages(question, passages)):
+            for chunk in self.chat_model.stream(answer_messages(question, passages, language)):
                 text = _text(chunk.content)
                 if text:
                     yield text
         except Exception as exc:
             raise self._fail(exc) from exc
 
-    def condense(self, question: str, history: Sequence[tuple[str, str]]) -> str:
+    def condense(self, question: str, history: Sequence[tuple[str, str]], language: str | None = None) -> str:
         lines = [f"User: {q}\nAssistant: {a}" for q, a in history[-3:]]
-        prompt = load_prompt("condense").format(history="\n".join(lines), question=question)
+        # A follow-up is often too short to show its language ("Und er?"): judged together with the previous
+        # question, a short follow-up takes the conversation's language and a longer one its own.
+        context = f"{history[-1][0]} {question}" if history else question
+        name = language_name(language or detect_language(context))
+        prompt = load_prompt("condense").format(history="\n".join(lines), question=question, language=name)
         try:
             text = _text(self.chat_model.invoke([HumanMessage(prompt)]).content).strip()
         except Exception as exc:

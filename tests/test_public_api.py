@@ -9,8 +9,9 @@ import rag
 def test_rag_public_names() -> None:
     assert sorted(rag.__all__) == sorted([
         "Answer", "Article", "ArticleInfo", "Assistant", "Chunk", "Citation", "ConfigError", "Filters",
-        "IndexBusyError", "InputError", "LLMError", "ModelMismatchError", "NotFoundError", "Passage", "RagError",
-        "Retrieval", "Retriever", "Settings", "Store", "StoreError", "answer", "get_settings",
+        "IndexBusyError", "IndexStatus", "InputError", "LLMError", "ModelMismatchError", "NotFoundError", "Passage",
+        "RagError", "Retrieval", "Retriever", "Settings", "Store", "StoreError", "answer", "get_settings",
+        "index_status",
     ])
     for name in rag.__all__:
         assert getattr(rag, name) is not None

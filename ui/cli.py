@@ -105,6 +105,52 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    from rag.status import index_status
+    from rag.store import Store
+
+    # Without the model check: a collection built with another model is what status should report, not refuse.
+    status = index_status(Store(_settings(), check_model=False))
+    if args.json:
+        _print_json(status.to_dict())
+    else:
+        print("\n".join(format_status(status)))
+    return EXIT_OK
+
+
+OUTLETS_SHOWN = 5  # the human form names the biggest outlets; --json lists them all
+
+
+def format_status(status: Any) -> list[str]:
+    """`newsrag status` as a short table of (label, value) lines."""
+    from ui.web_render import file_size
+    e, lexical = status.embedding, status.lexical
+    outlets = ", ".join(f"{name or '(no outlet)'} {count}" for name, count in status.outlets[:OUTLETS_SHOWN])
+    if len(status.outlets) > OUTLETS_SHOWN:
+        outlets += f", … ({len(status.outlets) - OUTLETS_SHOWN} more)"
+    dates = f"{status.earliest} – {status.latest}" if status.earliest else "-"
+    if status.undated:
+        dates += f" ({status.undated} undated)"
+    dimension = f"{e.dimension} dimensions (from the {e.dimension_from})" if e.dimension else "dimension unknown"
+    lexical_state = {"fresh": "fresh", "stale": "stale (rebuilt on the next question or `newsrag ingest`)",
+                     "missing": "missing (built on the next question or `newsrag ingest`)"}[lexical.state]
+    rows = [
+        ("articles", str(status.articles) if status.articles else "0: add articles with `newsrag ingest PATH_OR_URL`"),
+        ("chunks", str(status.chunks)),
+        ("outlets", f"{len(status.outlets)}: {outlets}" if status.outlets else "-"),
+        ("dates", dates),
+        ("embedding", f"{e.model}, {dimension}"),
+        ("", e.location),
+        ("store", f"{status.store} {status.store_location}, collection {status.collection!r}"),
+        ("lexical", f"{lexical_state}, {file_size(lexical.size_bytes)}"),
+        ("", lexical.path),
+    ]
+    if e.mismatch:
+        rows.insert(6, ("", f"the collection was built with {e.stamped_model!r}: run `newsrag reindex`"))
+    width = max(len(label) for label, _ in rows)
+    return [f"{label:<{width}}  {value}" for label, value in rows]
+
+
 # --- parser ------------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -125,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("remove", help="remove articles by id (see `newsrag list`)")
     p.add_argument("ids", nargs="+", metavar="ID")
     p.set_defaults(run=cmd_remove)
+
+    p = commands.add_parser("status", help="articles, outlets, dates, embedding model, store and lexical index")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_status)
 
     p = commands.add_parser("reindex", help="re-embed all articles with the configured embedding model")
     p.set_defaults(run=cmd_reindex)

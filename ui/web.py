@@ -4,7 +4,7 @@
     serve(app, settings, host=..., port=..., block=...)  launch it with auth, upload limit, theme and CSS
     launch(settings, host=..., port=..., share=...)       `newsrag chat`: build and serve, blocks until Ctrl-C
 
-Public API endpoints (for `gradio_client`): `/ask`, `/articles`, `/add_files`, `/add_urls`, `/add_text`,
+Public API endpoints (for `gradio_client`): `/ask`, `/articles`, `/status`, `/add_files`, `/add_urls`, `/add_text`,
 `/remove`; the chat's own events are private. The app holds no retrieval or answer logic: events call
 `ui.web_actions`, which calls `rag` and `ingest`; `ui.web_render` escapes everything it displays.
 """
@@ -23,7 +23,7 @@ from rag.config import Settings, get_settings
 from rag.errors import ConfigError
 from ui.i18n import Texts
 from ui.web_actions import Actions, new_session, staging_dir
-from ui.web_render import article_rows, esc, placeholder_html, report_html
+from ui.web_render import article_rows, esc, placeholder_html, report_html, status_html
 from ui.web_style import CSS, THEME
 
 log = logging.getLogger("newsrag.web")
@@ -32,20 +32,22 @@ CHAT_HEIGHT = 560
 
 
 class View:
-    """The parts of the page that follow the corpus: the articles table, the outlet filter, the status line."""
+    """The parts of the page that follow the corpus: the articles table, the outlet filter, the status line and
+    the overview of the index (the figures of `newsrag status`)."""
 
     def __init__(self, actions: Actions, texts: Texts) -> None:
         self.actions = actions
         self.texts = texts
 
-    def refresh(self) -> tuple[list[list[Any]], Any, str]:
+    def refresh(self) -> tuple[list[list[Any]], Any, str, str]:
         articles = self.actions.store.articles()
         outlets = sorted({a.source for a in articles if a.source}, key=str.casefold)
         choices = [(self.texts["all_outlets"], ""), *((o, o) for o in outlets)]
         status = self.texts("corpus_status", n=len(articles)) if articles else self.texts["corpus_empty_status"]
-        return article_rows(articles), gr.Dropdown(choices=choices), esc(status)
+        overview = status_html(self.actions.index_status(), self.texts)
+        return article_rows(articles), gr.Dropdown(choices=choices), esc(status), overview
 
-    def after_change(self, report: dict | None) -> tuple[str, list[list[Any]], Any, str]:
+    def after_change(self, report: dict | None) -> tuple[str, list[list[Any]], Any, str, str]:
         report = report or {}
         return report_html(report, report.get("titles", {}), self.texts), *self.refresh()
 
@@ -73,7 +75,7 @@ def build_app(assistant: Assistant, *, language: str = "de") -> gr.Blocks:
                 chat = _chat_tab(texts, actions, session)
             with gr.Tab(texts["tab_corpus"], id="corpus"):
                 corpus = _corpus_tab(texts, actions, view, assistant.settings)
-        corpus_outputs = [corpus["table"], chat["outlet"], chat["status"]]
+        corpus_outputs = [corpus["table"], chat["outlet"], chat["status"], corpus["overview"]]
         app.load(view.refresh, outputs=corpus_outputs, api_visibility="private")
         corpus["refresh"].click(view.refresh, outputs=corpus_outputs, api_visibility="private")
         for event in corpus["changes"]:
@@ -81,6 +83,7 @@ def build_app(assistant: Assistant, *, language: str = "de") -> gr.Blocks:
                        api_visibility="private")
         gr.api(actions.ask, api_name="ask")
         gr.api(actions.articles, api_name="articles")
+        gr.api(actions.status, api_name="status")
     return app
 
 
@@ -158,6 +161,8 @@ def _corpus_tab(texts: Texts, actions: Actions, view: View, settings: Settings) 
             gr.Markdown(f"### {texts['result_label']}")
             result = gr.HTML("", elem_id="nr-result")
         with gr.Column(scale=3, min_width=420):
+            with gr.Accordion(texts["status_label"], open=True, elem_id="nr-overview"):
+                overview = gr.HTML("", elem_id="nr-index-status", padding=False)
             table = gr.Dataframe(headers=[texts[c] for c in ("col_id", "col_title", "col_outlet", "col_date",
                                                              "col_chunks")],
                                  datatype=["str", "str", "str", "str", "number"], interactive=False, wrap=True,
@@ -178,7 +183,8 @@ def _corpus_tab(texts: Texts, actions: Actions, view: View, settings: Settings) 
         .then(lambda: "", outputs=[delete_ids], api_visibility="private"),
     ]
     table.select(view.toggle_id, [delete_ids], [delete_ids], api_visibility="private")
-    return {"table": table, "report": report, "result": result, "refresh": refresh, "changes": changes}
+    return {"table": table, "report": report, "result": result, "refresh": refresh, "changes": changes,
+            "overview": overview}
 
 
 # --- serving ------------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from ingest.load import ACCEPTED
 from rag.assistant import Assistant
 from rag.errors import RagError
 from rag.schema import Answer
+from rag.status import IndexStatus, index_status
 from ui.i18n import Texts
 from ui.web_render import answer_html, error_html, evidence_html, placeholder_html, text_html
 
@@ -190,6 +191,15 @@ class Actions:
     def articles(self) -> list[dict]:
         """Every indexed article (id, title, source, url, published, chunks, ...), newest first."""
         return [a.to_dict() for a in self.store.articles()]
+
+    def status(self) -> dict:
+        """The index at a glance, the fields of `newsrag status --json`: articles, chunks, outlets {name: articles},
+        earliest, latest, undated, embedding {model, dimension, dimension_from, location, stamped_model,
+        mismatch}, store, store_location, collection, generation, lexical {state, path, size_bytes}."""
+        return self.index_status().to_dict()
+
+    def index_status(self) -> IndexStatus:
+        return index_status(self.store)
 
     # --- corpus changes: each returns a report {added, updated, unchanged, removed: [ids],
     #     failed: [{input, error}], titles: {id: title}} ------------------------------------------------------

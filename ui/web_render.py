@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from rag.schema import Answer, Citation
+from rag.status import IndexStatus
 from rag.store import ArticleInfo
 from ui.i18n import Texts
 
@@ -184,3 +185,45 @@ def report_html(report: dict[str, Any], titles: dict[str, str], texts: Texts) ->
     counts = {k: len(report.get(k, [])) for k in ("added", "updated", "unchanged", "failed")}
     summary = f"<p>{esc(texts('summary', **counts))}</p>" if not report.get("removed") else ""
     return f'<div class="nr-report"><ul>{"".join(items)}</ul>{summary}</div>'
+
+
+OUTLETS_SHOWN = 8  # the overview names the biggest outlets; `/status` and `newsrag status --json` list them all
+
+
+def status_html(status: IndexStatus, texts: Texts) -> str:
+    """The index at a glance (the figures of `newsrag status`) as a two-column table of escaped text."""
+    e, lexical = status.embedding, status.lexical
+    outlets = [f"{name or texts['st_no_outlet']} ({count})" for name, count in status.outlets[:OUTLETS_SHOWN]]
+    if len(status.outlets) > OUTLETS_SHOWN:
+        outlets.append(texts("st_more", n=len(status.outlets) - OUTLETS_SHOWN))
+    dates = f"{status.earliest} – {status.latest}" if status.earliest else "–"
+    if status.undated:
+        dates += f" ({texts('st_undated', n=status.undated)})"
+    dimension = (texts("st_dimensions", n=e.dimension) + f", {texts['dim_from_' + e.dimension_from.replace(' ', '_')]}"
+                 if e.dimension else texts["st_dimension_unknown"])
+    embedding = [f"{e.model} ({dimension})", e.location]
+    if e.mismatch:
+        embedding.append(texts("st_mismatch", model=e.stamped_model))
+    rows = [
+        ("st_articles", [str(status.articles)]),
+        ("st_chunks", [str(status.chunks)]),
+        ("st_outlets", [f"{len(status.outlets)}: {', '.join(outlets)}" if outlets else "–"]),
+        ("st_dates", [dates]),
+        ("st_embedding", embedding),
+        ("st_store", [f"{texts['st_' + status.store]}: {status.store_location}",
+                      texts("st_collection", name=status.collection)]),
+        ("st_lexical", [f"{texts['lexical_' + lexical.state]}, {file_size(lexical.size_bytes)}", lexical.path]),
+    ]
+    body = "".join(f'<tr class="nr-{key}"><th>{esc(texts[key])}</th><td>{"<br>".join(esc(v) for v in values)}</td></tr>'
+                   for key, values in rows)
+    return f'<table class="nr-index-status">{body}</table>'
+
+
+def file_size(n: int) -> str:
+    """Bytes as B, KiB, MiB or GiB."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB"):
+        if value < 1024:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GiB"

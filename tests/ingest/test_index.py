@@ -220,6 +220,6 @@ def test_chunks_longer_than_the_model_reads_are_refused_before_anything_is_writt
     from rag.errors import ConfigError
 
     store = Store(settings, ShortSightedEmbedder())
-    with pytest.raises(ConfigError, match="RAG_CHUNK_SIZE=400 .* set RAG_CHUNK_SIZE to 300 or less"):
+    with pytest.raises(ConfigError, match=r"RAG_CHUNK_SIZE=400 .* set RAG_CHUNK_SIZE to 300 or less"):
         ingest_articles([bahn()], store=store)
     assert store.catalog() == {}

@@ -144,7 +144,9 @@ def test_llm_condenses_followups(settings: Settings) -> None:
     assert answer.answered
 
 
-@pytest.mark.parametrize("question", ["What about Moskau, Rumänien and Bulgarien?"])
+# The German names are what the German index matches; lingua reads "What about Moskau, Rumänien and Bulgarien?"
+# as German (three German names against three English words); this one is English and still finds the passage.
+@pytest.mark.parametrize("question", ["Why should Nato leave Rumänien and Bulgarien?"])
 def test_notices_follow_the_question_language(settings: Settings, question: str) -> None:
     answer = assistant_with(settings, DownChatModel()).answer(question)
     assert answer.notices and "unreachable" in answer.notices[0]

@@ -126,6 +126,9 @@ def test_corpus_tab_lists_the_indexed_article(web: RunningApp, page: Any) -> Non
     expect(table).to_contain_text("Die Angst vor einem Krieg")
     expect(table).to_contain_text("derStandard")
     expect(table).to_contain_text("2022-01-21")
+    overview = page.locator("#nr-index-status")  # the figures of `newsrag status`
+    expect(overview).to_contain_text("derStandard (1)")
+    expect(overview).to_contain_text("Volltextindex")
 
 
 def test_uploaded_article_is_answered_at_once(tmp_path: Path, page: Any) -> None:

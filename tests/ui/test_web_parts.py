@@ -16,7 +16,17 @@ from tests.fakes import FakeEmbedder
 from ui.i18n import TEXTS, Texts, resolve_language
 from ui.web import auth_pairs
 from ui.web_actions import Actions, new_session, safe_filename, uploads_dir
-from ui.web_render import article_rows, cited_html, evidence_html, highlight, report_html, safe_url, surrounding_html
+from ui.web_render import (
+    article_rows,
+    cited_html,
+    evidence_html,
+    file_size,
+    highlight,
+    report_html,
+    safe_url,
+    status_html,
+    surrounding_html,
+)
 
 XSS = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">'
 
@@ -161,6 +171,28 @@ def test_articles_table_shows_text_cells() -> None:
         id, title, source, published, chunks = "a", XSS, "Blatt", "2022-01-21", 3
 
     assert article_rows([Info()]) == [["a", XSS, "Blatt", "2022-01-21", 3]]  # type: ignore[list-item]
+
+
+def test_overview_escapes_outlets_and_speaks_both_languages(actions: Actions) -> None:
+    from ingest import ingest_articles
+    from rag.schema import Article
+
+    ingest_articles([Article(id="x", title="Titel", text="Ein kurzer Artikel über Graz. Er hat zwei Sätze.",
+                             source=XSS, published="2023-05-01"),
+                     Article(id="y", title="Ohne", text="Noch ein Artikel über Linz, ohne Datum und Medium.")],
+                    store=actions.store)
+    status = actions.index_status()
+    german = status_html(status, Texts("de"))
+    assert "<script>" not in german and "&lt;script&gt;" in german
+    assert "(ohne Medium) (1)" in german and "1 ohne Datum" in german and "aktuell" in german
+    english = status_html(status, Texts("en"))
+    assert "Lexical index" in english and "(no outlet) (1)" in english and "64 dimensions" in english
+    assert actions.status()["articles"] == 2
+
+
+def test_file_sizes_read_as_people_write_them() -> None:
+    assert [file_size(n) for n in (0, 1023, 1536, 5 * 2**20, 3 * 2**30)] == ["0 B", "1023 B", "1.5 KiB", "5.0 MiB",
+                                                                           "3.0 GiB"]
 
 
 # --- settings and texts -----------------------------------------------------------------------------------
