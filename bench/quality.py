@@ -6,8 +6,8 @@ One JSON line per configuration:
   lexical   the product's index, dense weight 0
   dense     the product's index, dense weight 1, lexical weight 0
   product   the product's index and default fusion weights
-  floor     the relevance floor's trade-off: share answered at floors 0.30-0.50, with and without the
-            questions' own articles in the index
+  floor     the relevance floor's trade-off: share answered at the default floor and around it, with and
+            without the questions' own articles in the index
   crosslingual  the English originals of the same questions (xquad_en_dev_questions.jsonl, German gold spans)
             over the index with the XQuAD paragraphs' English Wikipedia titles left out (news has no such
             titles); distractor vectors are reused from the product index, so only ~100 chunks are embedded
@@ -207,9 +207,23 @@ def product(settings: Any, embedder: Any, articles: list[Any], questions: list[A
 # --- (f) cross-lingual: English questions, German text, no English titles --------------------------------------
 def untitled(home: Path, settings: Any, embedder: Any, qa: list[Any], distractors: list[Any], questions: list[Any],
              english_path: Path | None, configs: list[str]) -> None:
+    from rag.evaluate import run_questions
+
+    assistant = untitled_assistant(home, settings, embedder, qa, distractors)
+    assistant.answer("Aufwärmen: Who is Tesla?")
+    if "crosslingual" in configs and english_path is not None:
+        emit("quality", "crosslingual", questions_file=english_path.name, titles=False,
+             **run_questions(assistant, english_questions(english_path)))
+    if "untitled" in configs:
+        emit("quality", "untitled", titles=False, **run_questions(assistant, questions))
+
+
+def untitled_assistant(home: Path, settings: Any, embedder: Any, qa: list[Any], distractors: list[Any]) -> Any:
+    """The index of the XQuAD articles without their titles, plus the distractors, under HOME/untitled; the
+    distractors' vectors come from the product index, so only the XQuAD chunks are embedded."""
     from dataclasses import replace
 
-    from rag.evaluate import eval_assistant, gold_questions, qa_articles, read_jsonl, run_questions
+    from rag.evaluate import eval_assistant
 
     articles = [replace(a, title="") for a in qa] + distractors
     product_store = eval_assistant(settings.home, settings, embedder).store
@@ -217,14 +231,15 @@ def untitled(home: Path, settings: Any, embedder: Any, qa: list[Any], distractor
     assistant = eval_assistant(home / "untitled", settings.model_copy(update={"home": home / "untitled"}), reuse)
     ensure_index(assistant.store, articles, indexer, name="untitled")
     log(f"untitled: {reuse.fresh} texts embedded, {reuse.reused} reused from the product index")
-    assistant.answer("Aufwärmen: Who is Tesla?")
-    if "crosslingual" in configs and english_path is not None:
-        _, where = qa_articles(read_jsonl(english_path.with_name(CONTEXTS)))
-        asked = gold_questions(read_jsonl(english_path), where)
-        emit("quality", "crosslingual", questions_file=english_path.name, titles=False,
-             **run_questions(assistant, asked))
-    if "untitled" in configs:
-        emit("quality", "untitled", titles=False, **run_questions(assistant, questions))
+    return assistant
+
+
+def english_questions(path: Path) -> list[Any]:
+    """The English originals of the dev questions, with the German gold spans."""
+    from rag.evaluate import gold_questions, qa_articles, read_jsonl
+
+    _, where = qa_articles(read_jsonl(path.with_name(CONTEXTS)))
+    return gold_questions(read_jsonl(path), where)
 
 
 class ReusingEmbedder:
@@ -248,23 +263,24 @@ class ReusingEmbedder:
         return self.inner.encode_queries(texts)
 
 
-FLOORS = (0.30, 0.35, 0.40, 0.45, 0.50)
-
-
 def floor_tradeoff(assistant: Any, questions: list[Any]) -> dict[str, Any]:
-    """The relevance floor's trade-off: at each floor, the share of questions answered (a) as they are and
-    (b) with every XQuAD article filtered out, so only distractors remain and nothing answers the question
-    (an answer then is made up from the wrong article)."""
+    """The relevance floor's trade-off: at the default floor and around it, the share of questions answered
+    (a) as they are and (b) with every XQuAD article filtered out, so only distractors remain and nothing
+    answers the question (an answer then is made up from the wrong article)."""
     from rag.retrieve import Filters
 
     only_distractors = Filters(sources=("distractor",))
     answerable = np.array([assistant.retriever.retrieve(q.question).relevance for q in questions])
     unanswerable = np.array([assistant.retriever.retrieve(q.question, filters=only_distractors).relevance
                              for q in questions])
+    floor = assistant.retriever.floor
+    floors = sorted({round(floor + step, 2) for step in (-0.2, -0.1, 0.0, 0.1, 0.2) if 0 < floor + step < 1})
     return {
-        "questions": len(questions), "default_floor": assistant.settings.min_relevance,
-        "answered_answerable": {f"{t:.2f}": round(float(np.mean(answerable >= t)), 3) for t in FLOORS},
-        "answered_unanswerable": {f"{t:.2f}": round(float(np.mean(unanswerable >= t)), 3) for t in FLOORS},
+        "questions": len(questions), "default_floor": floor, "judge": type(assistant.retriever.judge).__name__,
+        "answered_answerable_at_default": round(float(np.mean(answerable >= floor)), 3),
+        "answered_unanswerable_at_default": round(float(np.mean(unanswerable >= floor)), 3),
+        "answered_answerable": {f"{t:.2f}": round(float(np.mean(answerable >= t)), 3) for t in floors},
+        "answered_unanswerable": {f"{t:.2f}": round(float(np.mean(unanswerable >= t)), 3) for t in floors},
     }
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
@@ -18,11 +19,12 @@ from rag.cite import Claim, check_llm_answer, render
 from rag.config import Settings, get_settings
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError, LLMError
-from rag.extractive import select_sentences
+from rag.extractive import Similarity, select_sentences
 from rag.followup import normalize_history, resolve_followup
 from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
-from rag.retrieve import Filters, Retrieval, Retriever, lexical_idf
+from rag.relevance import lexical_idf
+from rag.retrieve import Filters, Retrieval, Retriever
 from rag.schema import Answer
 from rag.store import Store
 from rag.text import terms
@@ -195,7 +197,7 @@ class Assistant:
     # --- answers ------------------------------------------------------------------------------------------
     def _has_answer(self, request: Request) -> bool:
         retrieval = request.retrieval
-        return bool(retrieval and retrieval.passages and retrieval.relevance >= self.settings.min_relevance)
+        return bool(retrieval and retrieval.passages and retrieval.relevance >= self.retriever.floor)
 
     def _unanswered(self, request: Request) -> Answer:
         empty = not self.store.catalog()
@@ -208,7 +210,7 @@ class Assistant:
         retrieval = request.retrieval
         idf = lexical_idf(retrieval.lexical if retrieval and retrieval.lexical else self.store.lexical())
         focus = terms(request.question) if request.query != request.question else ()
-        sentences = select_sentences(request.query, passages, idf, focus)
+        sentences = select_sentences(request.query, passages, idf, focus, self._similarity(request))
         claims = [Claim(passages[s.passage].text[s.start : s.end], [s.passage], {s.passage: (s.start, s.end)})
                   for s in sentences]
         text, citations = render(claims, passages)
@@ -229,6 +231,18 @@ class Assistant:
         return Answer(text, answered, citations, request.question, "llm", tuple(notices), request.timings)
 
     # --- helpers ------------------------------------------------------------------------------------------
+    def _similarity(self, request: Request) -> Similarity | None:
+        """Sentences → their cosine with the question, for models with a fitted sentence weight."""
+        retrieval = request.retrieval
+        weight = self.retriever.profile.sentence_weight
+        if retrieval is None or retrieval.query_vector is None or weight is None:
+            return None
+        vector = retrieval.query_vector
+
+        def similarity(sentences: Sequence[str]) -> np.ndarray:
+            return weight * (self.store.embedder.encode_passages(sentences) @ vector)
+
+        return similarity
     def _passages(self, request: Request) -> list:
         return request.retrieval.passages if request.retrieval else []
 

@@ -54,7 +54,9 @@ class Settings(BaseSettings):
     dense_weight: float | None = Field(
         None, ge=0.0, le=1.0, description="share of the dense side in fusion; None: measured default per model"
     )
-    min_relevance: float = Field(0.40, ge=0.0, le=1.0, description="below this the corpus has no answer")
+    min_relevance: float | None = Field(
+        None, ge=0.0, le=1.0, description="below this relevance the corpus has no answer; None: the fitted floor"
+    )
 
     answer_mode: Literal["auto", "extractive", "llm"] = "auto"
     llm_url: str | None = None

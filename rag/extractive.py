@@ -2,24 +2,37 @@
 
 Sentences are quoted verbatim (never reworded), scored by how much of the question's IDF weight they contain
 (German compounds count: "Sicherheitsforderungen" contains "Forderung"), with a small bonus for better
-ranked passages. Words most candidates share weigh less (they name the topic, not what is asked), and each
-sentence after the first is chosen for what it adds to the answer. The answer keeps 2 to 4 sentences, in
-passage order and reading order.
+ranked passages. Words most candidates share weigh less (they name the topic, not what is asked). When the
+embedding model is at hand, the best-scored sentences are also compared with the question by meaning (cosine
+of the question as a query and the sentence as a passage), and that similarity joins their score. Each
+sentence after the first is chosen for what it adds to the answer, and only while it stays close to the best
+one: one sentence is a complete answer when nothing else answers. At most 4 sentences, in passage order and
+reading order.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import numpy as np
 
 from rag.retrieve import Passage
 from rag.text import analyze, inside_credit, sentence_spans, terms
 
 MAX_SENTENCES = 4
-MIN_SENTENCES = 2
 MAX_CHARS = 700
+# Semantic reranking: the SHORTLIST best sentences by terms are embedded at question time (about 8 ms each on
+# 2 cores) and their weighted cosine with the question joins their score (the weight is the model's, see
+# rag/profiles.py). Further sentences must score at least FOLLOW_SHARE of the best one, and FOLLOW_MIN.
+SHORTLIST = 6
+FOLLOW_SHARE = 0.7
+FOLLOW_MIN = 0.35
+FOLLOW_GAP = 0.3  # a further sentence's weighted cosine may be at most this far below the first one's
+
+Similarity = Callable[[Sequence[str]], np.ndarray]  # sentences → their weighted cosines with the question
 LEAD_CHARS, LEAD_BONUS = 600, 0.08
 # Measured on the dev set: answer containment 0.829 → 0.837 (citation support unchanged).
 TOPIC_DISCOUNT = 0.6
@@ -153,12 +166,18 @@ def _is_heading(text: str) -> bool:
 
 
 def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, float],
-                     focus: Collection[str] = ()) -> list[Sentence]:
-    """The 2-4 sentences that answer best, in reading order. `focus`: stems that weigh double."""
+                     focus: Collection[str] = (), similarity: Similarity | None = None) -> list[Sentence]:
+    """The 1-4 sentences that answer best, in reading order. `focus`: stems that weigh double; `similarity`:
+    the question's weighted cosine with sentences (the embedding model), asked for the shortlist only."""
     candidates = candidate_sentences(question, passages, idf, focus)
     if not candidates:
         return []
     ranked = sorted(candidates, key=lambda s: -s.score)
+    closeness = meaning(ranked, passages, similarity) if similarity is not None else {}
+    if closeness:
+        # The first sentence: the best of the shortlist by terms and meaning together.
+        first = max(ranked[:SHORTLIST], key=lambda s: s.score + closeness.get(_key(s), float("-inf")))
+        ranked = [first, *(s for s in ranked if s is not first)]
     best = ranked[0]
     chosen = [best]
     size = best.end - best.start
@@ -169,24 +188,26 @@ def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, 
         # adding what is still missing beats one more sentence repeating the topic (redundancy penalty, MMR).
         sentence = max(remaining, key=lambda s: s.score - REDUNDANCY * sum(x for t, x in s.covers if t in covered))
         remaining.remove(sentence)
-        long_enough = len(chosen) >= MIN_SENTENCES
-        if long_enough and sentence.score < max(0.35, 0.7 * best.score):
-            continue
+        if sentence.score < max(FOLLOW_MIN, FOLLOW_SHARE * best.score):
+            continue  # it adds little: one good sentence is a whole answer
+        if _key(sentence) in closeness and closeness[_key(sentence)] < closeness[_key(best)] - FOLLOW_GAP:
+            continue  # it shares words with the question but means something else
         if sentence.score <= 0.06 or size + sentence.end - sentence.start > MAX_CHARS:
             continue
         chosen.append(sentence)
         covered |= {term for term, _ in sentence.covers}
         size += sentence.end - sentence.start
-    if len(chosen) < MIN_SENTENCES:
-        chosen += _neighbour(best, candidates, size)
     return sorted(chosen, key=lambda s: (s.passage, s.start))
 
 
-def _neighbour(best: Sentence, candidates: list[Sentence], size: int) -> list[Sentence]:
-    """The sentence after the best one (or before it), as context for a one-sentence answer."""
-    same = [s for s in candidates if s.passage == best.passage]
-    index = next(i for i, s in enumerate(same) if s.start == best.start)
-    for other in (index + 1, index - 1):
-        if 0 <= other < len(same) and size + same[other].end - same[other].start <= MAX_CHARS:
-            return [same[other]]
-    return []
+def _key(sentence: Sentence) -> tuple[int, int]:
+    return sentence.passage, sentence.start
+
+
+def meaning(ranked: list[Sentence], passages: Sequence[Passage], similarity: Similarity
+            ) -> dict[tuple[int, int], float]:
+    """The weighted cosine with the question of the SHORTLIST best sentences by terms (only those are embedded:
+    a sentence costs about as much as the question itself)."""
+    shortlist = ranked[:SHORTLIST]
+    cosines = np.asarray(similarity([passages[s.passage].text[s.start : s.end] for s in shortlist]))
+    return {_key(s): float(c) for s, c in zip(shortlist, cosines, strict=True)}

@@ -4,7 +4,6 @@ and a relevance measure that says when the corpus holds nothing on the question.
 
 from __future__ import annotations
 
-import math
 import re
 import time
 from collections.abc import Sequence
@@ -15,20 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from rag.config import PACKAGED_MODEL, Settings
+from rag.config import Settings
 from rag.errors import ConfigError
+from rag.language import detect_language
 from rag.lexical import LexicalIndex
+from rag.profiles import profile_for
+from rag.relevance import Evidence, Judge, best_coverage
 from rag.schema import published_day
 from rag.store import Store
-from rag.text import char_grams, compound_parts, inside_credit, sentence_spans, terms
+from rag.text import sentence_spans, terms
 
 DenseEntry = tuple[float, str, dict[str, Any]]  # (cosine similarity, text, metadata)
 CANDIDATES = 50  # per side, before fusion
-# Share of the dense side in the fused score, measured with `newsrag eval` on the XQuAD-de dev set with the
-# 10kGNAD distractors (see README, "Retrieval quality"). The packaged model is English-trained, so it only
-# breaks ties; a multilingual model earns an equal say.
-PACKAGED_DENSE_WEIGHT = 0.1
-OTHER_DENSE_WEIGHT = 0.5
 # A question that names a single topic word ("Wo fand das Treffen statt?") asks about the article's main event,
 # which news reports in the opening paragraph (inverted pyramid): the opening chunk gets this share of the best
 # score on top. Questions naming more leave ranking to the terms.
@@ -114,20 +111,15 @@ class Passage:
 
 @dataclass
 class Retrieval:
-    """Passages best first, how relevant the best one is (0..1), and where the time went (seconds)."""
+    """Passages best first, how likely they answer the question (0..1, see `rag.relevance`), the evidence that
+    judgement rests on, and where the time went (seconds)."""
 
     passages: list[Passage]
     relevance: float
     timings: dict[str, float] = field(default_factory=dict)
     lexical: LexicalIndex | None = None  # the index the passages were found with (its IDF serves the answer)
-
-
-def dense_weight_for(settings: Settings) -> float:
-    if settings.dense_weight is not None:
-        return settings.dense_weight
-    if settings.embedding_model == PACKAGED_MODEL:
-        return PACKAGED_DENSE_WEIGHT
-    return OTHER_DENSE_WEIGHT
+    evidence: Evidence | None = None
+    query_vector: np.ndarray | None = None  # the question as the embedding model saw it (None: no dense side)
 
 
 class Retriever:
@@ -137,8 +129,17 @@ class Retriever:
                  lexical_weight: float = 1.0) -> None:
         self.store = store
         self.settings = settings or store.settings
-        self.dense_weight = dense_weight_for(self.settings) if dense_weight is None else dense_weight
+        self.profile = profile_for(store.embedder.name)  # the numbers fitted for the model of the index
+        configured = self.settings.dense_weight if dense_weight is None else dense_weight
+        self.dense_weight = self.profile.dense_weight if configured is None else configured
         self.lexical_weight = lexical_weight
+        self.judge: Judge = self.profile.judge
+
+    @property
+    def floor(self) -> float:
+        """Below this relevance the corpus holds no answer: RAG_MIN_RELEVANCE, else the judge's fitted floor."""
+        configured = self.settings.min_relevance
+        return self.judge.floor if configured is None else configured
 
     def retrieve(self, query: str, *, k: int | None = None, filters: Filters | None = None,
                  per_article: int | None = None, merge: bool = True) -> Retrieval:
@@ -150,6 +151,7 @@ class Retriever:
         lex_hits = self._lexical(lexical, query, filters)
         timings["lexical"] = time.perf_counter() - clock
         dense_hits: dict[str, DenseEntry] = {}
+        vector = None
         if self.dense_weight > 0:
             clock = time.perf_counter()
             vector = self.store.embedder.encode_queries([query])[0]
@@ -159,18 +161,44 @@ class Retriever:
                           for h in self.store.dense_search(vector, CANDIDATES, filters.chroma_where(), catalog)}
             timings["dense"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        ranked = self._fuse(lex_hits, dense_hits)
+        known: dict[str, tuple[str, dict[str, Any]]] = {cid: (hit[1], hit[2]) for cid, hit in dense_hits.items()}
+        trust = self._lexical_trust(query, lex_hits, known, lexical) if dense_hits else 1.0
+        ranked = self._fuse(lex_hits, dense_hits, trust)
         lead_prior = LEAD_PRIOR if len(terms(query)) <= 1 else 0.0
-        passages = self._materialise(ranked, dense_hits, k, per_article or self.article_cap(k), lead_prior,
-                                     catalog)
+        passages = self._materialise(ranked, known, k, per_article or self.article_cap(k), lead_prior, catalog)
         if merge:
             passages = merge_neighbours(passages)
         # Judged on what retrieval found, before the context is added: more text would match more by chance.
-        relevance = best_coverage(query, [p.text for p in passages[:JUDGED]], lexical)
+        evidence = self._evidence(query, passages[:JUDGED], dense_hits, lexical)
+        relevance = self.judge.relevance(evidence)
         if merge:
             passages = merge_neighbours(self._with_context(passages))
         timings["fusion"] = time.perf_counter() - clock
-        return Retrieval(passages, relevance, timings, lexical)
+        return Retrieval(passages, relevance, timings, lexical, evidence, vector)
+
+    def _lexical_trust(self, query: str, lex_hits: dict[str, float], known: dict[str, tuple[str, dict[str, Any]]],
+                       lexical: LexicalIndex) -> float:
+        """How far the lexical side can be trusted on this question: the share of the question's terms its best
+        hit holds. A question in another language, or about a word the corpus lacks ("Sepsis" asked,
+        "septische" written), gets BM25 hits on chance words; the dense side then decides."""
+        if not lex_hits:
+            return 0.0
+        best = max(lex_hits, key=lex_hits.__getitem__)
+        if best not in known:
+            known.update(self.store.get_chunks([best]))
+        found = known.get(best)
+        return best_coverage(query, [found[0]], lexical) if found else 0.0
+
+    def _evidence(self, query: str, judged: list[Passage], dense_hits: dict[str, DenseEntry],
+                  lexical: LexicalIndex) -> Evidence:
+        coverage = best_coverage(query, [p.text for p in judged], lexical)
+        if not dense_hits or not judged:
+            return Evidence(coverage)
+        # A chunk outside the dense candidates is no closer than the last of them.
+        floor = min(hit[0] for hit in dense_hits.values())
+        cosine = max(dense_hits[c][0] if c in dense_hits else floor for p in judged for c in p.chunk_ids)
+        cross_lingual = detect_language(query) != detect_language(judged[0].text)
+        return Evidence(coverage, cosine, cross_lingual)
 
     def _with_context(self, passages: list[Passage]) -> list[Passage]:
         texts = self.store.article_texts([p.article_id for p in passages])
@@ -184,30 +212,34 @@ class Retriever:
         mask = lexical.filter_mask(since=filters.since_day, until=filters.until_day, sources=filters.sources)
         return {lexical.chunk_ids[i]: score for i, score in lexical.search(query, CANDIDATES, mask)}
 
-    def _fuse(self, lex: dict[str, float], dense: dict[str, DenseEntry]) -> list[tuple[str, float]]:
-        """Weighted sum of max-normalised scores; a side that did not find a chunk contributes 0."""
+    def _fuse(self, lex: dict[str, float], dense: dict[str, DenseEntry], trust: float = 1.0
+              ) -> list[tuple[str, float]]:
+        """Weighted sum: BM25 divided by its best, times the lexical side's trust; cosine spread over the dense
+        candidates (best 1, last 0: e5's cosines crowd between 0.75 and 0.9, so the raw value says little). A
+        side that did not find a chunk contributes 0."""
         lex_top = max(lex.values(), default=0.0) or 1.0
-        dense_scores = {cid: max(hit[0], 0.0) for cid, hit in dense.items()}
-        dense_top = max(dense_scores.values(), default=0.0) or 1.0
-        fused: dict[str, float] = {}
-        for cid, score in lex.items():
-            fused[cid] = self.lexical_weight * score / lex_top
-        for cid, score in dense_scores.items():
-            fused[cid] = fused.get(cid, 0.0) + self.dense_weight * score / dense_top
+        fused: dict[str, float] = {cid: self.lexical_weight * trust * score / lex_top for cid, score in lex.items()}
+        if dense:
+            cosines = [hit[0] for hit in dense.values()]
+            top, low = max(cosines), min(cosines)
+            spread = (top - low) or 1.0
+            for cid, hit in dense.items():
+                fused[cid] = fused.get(cid, 0.0) + self.dense_weight * (hit[0] - low) / spread
         return sorted(fused.items(), key=lambda item: -item[1])
 
-    def _materialise(self, ranked: list[tuple[str, float]], dense: dict[str, DenseEntry],
+    def _materialise(self, ranked: list[tuple[str, float]], known: dict[str, tuple[str, dict[str, Any]]],
                      k: int, per_article: int, lead_prior: float = 0.0,
                      catalog: dict[str, Any] | None = None) -> list[Passage]:
         """The top k chunks as passages, at most `per_article` from one article while others are available
         and score at least CAP_YIELD of the capped chunk; otherwise the slots go to the best capped chunks.
         `lead_prior` (a share of the best score) is added to the opening chunk of each article."""
         window = ranked[: k * 4]
-        missing = [cid for cid, _ in window if cid not in dense]
-        fetched = self.store.get_chunks(missing) if missing else {}
+        missing = [cid for cid, _ in window if cid not in known]
+        if missing:
+            known.update(self.store.get_chunks(missing))
         candidates: list[Passage] = []
         for cid, score in window:
-            found = (dense[cid][1], dense[cid][2]) if cid in dense else fetched.get(cid)
+            found = known.get(cid)
             if found is None or not _committed(found[1], catalog):
                 continue  # deleted, or an old version, since the lexical index was built
             candidates.append(Passage.from_chunk(cid, found[0], found[1], score))
@@ -293,106 +325,3 @@ def with_context(passage: Passage, article_text: str) -> Passage:
     if end == passage.end:
         return passage
     return replace(passage, text=article_text[passage.start : end], end=end)
-
-
-def query_coverage(query: str, text: str, lexical: LexicalIndex) -> float:
-    """How much of the question a passage contains (0..1): the relevance floor's measure.
-
-    The mean of two shares of the question's IDF weight found in the passage: of its word stems, and of its
-    character 4-grams. Words alone miss German paraphrase ("Funkwellen" asked, "Funkübertragung" written);
-    4-grams alone match too much by chance. On the dev set, with the questions' own articles filtered out so
-    that nothing answers them, the mean answered 93.7 % of the answerable questions where words alone answered
-    91.6 %, at about the same share (30 % vs 29 %) of wrongly answered unanswerable ones (`bench/quality.py`'s
-    `floor` line measures the current trade-off).
-    Terms or 4-grams the corpus has never seen weigh as much as its rarest one, so a question about an absent
-    topic scores low even when a common word matches.
-    """
-    return best_coverage(query, [text], lexical)
-
-
-def best_coverage(query: str, texts: Sequence[str], lexical: LexicalIndex) -> float:
-    """The highest `query_coverage` among `texts`, analysing and weighing the question once."""
-    idf = lexical_idf(lexical)
-    words = _weights(terms(query), idf)
-    parts = {t: idf.parts(t) for t in words if t not in idf}
-    grams = _weights(set(char_grams(query)), gram_idf(lexical))
-    return max(((_word_share(words, parts, idf, terms(text)) + _share(grams, set(char_grams(text)))) / 2
-                for text in texts), default=0.0)
-
-
-def _weights(wanted: set[str], idf: dict[str, float]) -> dict[str, float]:
-    top = idf.top if isinstance(idf, IdfTable) else max(idf.values(), default=1.0)
-    return {t: idf.get(t, top) for t in wanted}
-
-
-def _share(weights: dict[str, float], present: set[str]) -> float:
-    total = sum(weights.values())
-    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
-
-
-def _word_share(weights: dict[str, float], parts: dict[str, tuple[str, ...]], idf: dict[str, float],
-                present: set[str]) -> float:
-    """`_share` of the question's stems, where a compound the corpus never saw counts by its parts: asked
-    "Touristenstrecken", written "touristische Strecken" (measured on the dev set: 2 more answerable questions
-    clear the floor, no more unanswerable ones)."""
-    total = sum(weights.values())
-    got = 0.0
-    for term, weight in weights.items():
-        if term in present:
-            got += weight
-        elif parts.get(term):
-            split = parts[term]
-            got += weight * sum(idf[p] * inside_credit(p, present) for p in split) / sum(idf[p] for p in split)
-    return got / total if total else 0.0
-
-
-def _weighted_share(wanted: set[str], present: set[str], idf: dict[str, float]) -> float:
-    return _share(_weights(wanted, idf), present)
-
-
-class IdfTable(dict[str, float]):
-    """IDF per term, with the largest one (the weight of terms the corpus has never seen) computed once, and
-    the known parts of unknown compounds, split once per term."""
-
-    def __init__(self, values: dict[str, float]) -> None:
-        super().__init__(values)
-        self.top = max(values.values(), default=1.0)
-        self._parts: dict[str, tuple[str, ...]] = {}
-
-    def parts(self, term: str) -> tuple[str, ...]:
-        found = self._parts.get(term)
-        if found is None:
-            found = self._parts[term] = compound_parts(term, self)
-        return found
-
-
-def gram_idf(lexical: LexicalIndex) -> IdfTable:
-    """IDF per character 4-gram, computed once per lexical index (cached on it)."""
-    return _cached_idf(lexical, "_gram_idf_cache", lexical.grams)
-
-
-def lexical_idf(lexical: LexicalIndex) -> IdfTable:
-    """IDF per stem, computed once per lexical index (cached on it)."""
-    return _cached_idf(lexical, "_idf_cache", lexical.bm25)
-
-
-def _cached_idf(lexical: LexicalIndex, attribute: str, index: Any) -> IdfTable:
-    cached = getattr(lexical, attribute, None)
-    if cached is None:
-        cached = _idf(index, len(lexical))
-        setattr(lexical, attribute, cached)
-    return cached
-
-
-def _idf(index: Any, n: int) -> IdfTable:
-    """BM25's IDF for every vocabulary entry of a bm25s index (document frequencies from its CSC matrix)."""
-    if index is None:
-        return IdfTable({})
-    doc_freqs = np.diff(index.scores["indptr"]) if "indptr" in index.scores else None
-    idf: dict[str, float] = {}
-    for term, column in index.vocab_dict.items():
-        if doc_freqs is not None and column >= len(doc_freqs):
-            continue  # bm25s's placeholder for empty documents has no column
-        df = int(doc_freqs[column]) if doc_freqs is not None else 1
-        idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return IdfTable(idf)

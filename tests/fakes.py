@@ -23,12 +23,15 @@ class FakeEmbedder(SymmetricEmbedder):
     Deterministic across runs and processes; counts its calls so tests can see what was (re-)embedded.
     """
 
-    def __init__(self, name: str = "fake-embedder", dimension: int = 64, fail_after: int | None = None) -> None:
+    def __init__(self, name: str = "fake-embedder", dimension: int = 64, fail_after: int | None = None,
+                 synonyms: dict[str, str] | None = None) -> None:
         self.name = name
         self.dimension = dimension
         self.calls = 0
         self.texts_embedded = 0
         self.fail_after = fail_after  # raise KeyboardInterrupt on this call number (simulates Ctrl-C)
+        # stem → stem it means the same as: a "model of meaning" the lexical side does not have
+        self.synonyms = synonyms or {}
 
     def _token_vector(self, token: str) -> np.ndarray:
         seed = int.from_bytes(hashlib.sha256(token.encode()).digest()[:8], "little")
@@ -43,7 +46,7 @@ class FakeEmbedder(SymmetricEmbedder):
         for text in texts:
             vector = np.zeros(self.dimension, dtype=np.float32)
             for token in analyze(text) or ["<empty>"]:
-                vector += self._token_vector(token)
+                vector += self._token_vector(self.synonyms.get(token, token))
             rows.append(vector / (np.linalg.norm(vector) or 1.0))
         return np.asarray(rows, dtype=np.float32).reshape(len(texts), self.dimension)
 

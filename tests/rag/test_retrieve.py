@@ -7,17 +7,13 @@ import pytest
 from ingest import ingest_articles
 from rag.config import Settings
 from rag.errors import ConfigError
+from rag.relevance import IdfTable, _weighted_share, _word_share, lexical_idf, query_coverage
 from rag.retrieve import (
     CONTEXT_CHARS,
     Filters,
-    IdfTable,
     Passage,
     Retriever,
-    _weighted_share,
-    _word_share,
-    lexical_idf,
     merge_neighbours,
-    query_coverage,
     with_context,
 )
 from rag.store import Store
@@ -85,13 +81,11 @@ def test_cap_yields_only_to_real_alternatives(store: Store) -> None:
     """Two strong chunks of article a, a fair one of b and a weak one of c: with one slot per article, a's
     second chunk takes the slot that c's weak chunk (less than half its score) would have had."""
     scores = {"a1": 1.0, "a2": 0.95, "b1": 0.6, "c1": 0.3}
-    dense = {cid: (score, f"Text {cid}.", {"article_id": cid[0], "start": 0, "end": 9})
-             for cid, score in scores.items()}
-    chosen = Retriever(store)._materialise(list(scores.items()), dense, k=3, per_article=1)
+    known = {cid: (f"Text {cid}.", {"article_id": cid[0], "start": 0, "end": 9}) for cid in scores}
+    chosen = Retriever(store)._materialise(list(scores.items()), known, k=3, per_article=1)
     assert [p.chunk_id for p in chosen] == ["a1", "a2", "b1"]
     scores["c1"] = 0.5  # now c is an alternative to a's second chunk
-    dense["c1"] = (0.5, "Text c1.", {"article_id": "c", "start": 0, "end": 9})
-    chosen = Retriever(store)._materialise(list(scores.items()), dense, k=3, per_article=1)
+    chosen = Retriever(store)._materialise(list(scores.items()), known, k=3, per_article=1)
     assert [p.chunk_id for p in chosen] == ["a1", "b1", "c1"]
 
 

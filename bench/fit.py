@@ -1,0 +1,225 @@
+"""Fit the numbers where lexical and semantic signals meet, on the dev set, cross-validated by article.
+
+Uses the quality bench's indexes (`--home` as for bench/quality.py; built when missing): the German questions
+over the product index and their English originals over the title-less index. Folds hold out whole XQuAD
+articles (5 folds of 2 articles), so no question is judged by numbers fitted on its own article.
+
+One JSON line per fit on stdout:
+  fusion  the dense side's weight in fusion (rag/retrieve.py DENSE_WEIGHTS): a grid; each fold picks the weight
+          with the best mean reciprocal rank on the other folds; reports the held-out recall@1/@5 and MRR per
+          language, and the weight fitted on everything
+  judge   the answerability judgement (rag/relevance.py): a logistic regression on (term coverage, best cosine),
+          one for questions in the language of the passages and one for the others; every question is asked as
+          it is (answerable) and with the XQuAD articles filtered out (unanswerable). The floor answers
+          --answered of the answerable same-language questions; the cross-lingual intercept is shifted so that
+          the same floor answers --answered-cross of the answerable cross-lingual ones. Reports held-out shares
+          and the coefficients fitted on everything.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/fit.py --home /tmp/bench-quality [--weights 0.2,0.3,0.4]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import (
+    CONTEXTS,
+    DISTRACTORS,
+    QUESTIONS,
+    QUESTIONS_EN,
+    data_files,
+    embedder_for,
+    emit,
+    ensure_index,
+    home_dir,
+    indexer,
+    log,
+    parser,
+    quiet,
+    settings_for,
+)
+from bench.quality import english_questions, untitled_assistant
+
+FOLDS = 5
+GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+
+
+def main() -> None:
+    p = parser(__doc__.split("\n\n")[0])
+    p.add_argument("--weights", help=f"dense weights to try (default {','.join(map(str, GRID))})")
+    p.add_argument("--answered", type=float, default=0.97, help="share of answerable questions the floor answers")
+    p.add_argument("--answered-cross", type=float, default=0.95,
+                   help="the same for questions in another language than the passages")
+    args = p.parse_args()
+    grid = [float(w) for w in args.weights.split(",")] if args.weights else list(GRID)
+    questions_path, contexts_path, distractors_path, english_path = data_files(
+        args.data, QUESTIONS, CONTEXTS, DISTRACTORS, QUESTIONS_EN)
+    quiet()
+
+    from rag.evaluate import distractor_articles, eval_assistant, gold_questions, qa_articles, read_jsonl
+
+    qa, where = qa_articles(read_jsonl(contexts_path))
+    distractors = distractor_articles(read_jsonl(distractors_path))
+    german = gold_questions(read_jsonl(questions_path), where)
+    english = english_questions(english_path)
+    with home_dir(args.home, "quality") as home:
+        settings = settings_for(home / "product", collection="eval")
+        embedder = embedder_for(settings)
+        product = eval_assistant(settings.home, settings, embedder)
+        ensure_index(product.store, qa + distractors, indexer, name="product")
+        untitled = untitled_assistant(home, settings, embedder, qa, distractors)
+        asked = [(product, q, "de") for q in german] + [(untitled, q, "en") for q in english]
+        weight = fit_fusion(asked, grid)
+        for assistant in (product, untitled):
+            assistant.retriever.dense_weight = weight
+        fit_judge(asked, args.answered, args.answered_cross)
+
+
+# --- folds ---------------------------------------------------------------------------------------------------
+def folds(articles: Sequence[str]) -> list[set[str]]:
+    names = sorted(set(articles))
+    return [set(names[i::FOLDS]) for i in range(FOLDS)]
+
+
+def held_out(articles: Sequence[str], fit: Callable[[np.ndarray], Any], apply: Callable[[Any, np.ndarray], Any]
+             ) -> list[Any]:
+    """apply(fit(training rows), held-out rows) per fold; results in row order."""
+    articles = np.asarray(articles)
+    out: list[Any] = [None] * len(articles)
+    for fold in folds(list(articles)):
+        test = np.isin(articles, list(fold))
+        model = fit(~test)
+        for index, value in zip(np.flatnonzero(test), apply(model, test), strict=True):
+            out[index] = value
+    return out
+
+
+# --- fusion --------------------------------------------------------------------------------------------------
+def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float]) -> float:
+    from rag.evaluate import holds
+
+    ranks = np.zeros((len(grid), len(asked)))  # reciprocal rank of the gold passage in the first 10, else 0
+    for column, (assistant, q, _) in enumerate(asked):
+        for row, weight in enumerate(grid):
+            assistant.retriever.dense_weight = weight
+            passages = assistant.retriever.retrieve(q.question, k=10).passages
+            rank = next((i for i, p in enumerate(passages, 1) if holds(q, p.article_id, p.start, p.end)), None)
+            ranks[row, column] = 1 / rank if rank else 0.0
+        if column % 100 == 99:
+            log(f"fusion: {column + 1}/{len(asked)} questions")
+    articles = [q.article_id for _, q, _ in asked]
+    chosen = held_out(articles, lambda train: int(np.argmax(ranks[:, train].mean(axis=1))),
+                      lambda best, test: [ranks[best, i] for i in np.flatnonzero(test)])
+    chosen_rr = np.array(chosen)
+    languages = np.array([language for _, _, language in asked])
+    best = int(np.argmax(ranks.mean(axis=1)))
+    emit("fit", "fusion", grid=grid, fitted_weight=grid[best],
+         held_out={lang: _rank_figures(chosen_rr[languages == lang]) for lang in ("de", "en")},
+         in_sample={f"{w}": {lang: _rank_figures(ranks[i, languages == lang]) for lang in ("de", "en")}
+                    for i, w in enumerate(grid)})
+    return grid[best]
+
+
+def _rank_figures(reciprocal: np.ndarray) -> dict[str, float]:
+    return {"recall@1": round(float(np.mean(reciprocal >= 1.0)), 4),
+            "recall@5": round(float(np.mean(reciprocal >= 0.2)), 4),
+            "mrr@10": round(float(np.mean(reciprocal)), 4)}
+
+
+# --- the answerability judgement -------------------------------------------------------------------------------
+def fit_judge(asked: list[tuple[Any, Any, str]], answered: float, answered_cross: float) -> None:
+    from rag.retrieve import Filters
+
+    only_distractors = Filters(sources=("distractor",))
+    rows = []
+    for number, (assistant, q, _) in enumerate(asked, start=1):
+        for label, filters in ((1, None), (0, only_distractors)):
+            evidence = assistant.retriever.retrieve(q.question, filters=filters).evidence
+            rows.append((evidence.coverage, evidence.cosine, evidence.cross_lingual, label, q.article_id))
+        if number % 100 == 0:
+            log(f"judge: {number}/{len(asked)} questions")
+    x = np.array([[r[0], r[1]] for r in rows], dtype=float)
+    cross = np.array([r[2] for r in rows])
+    y = np.array([r[3] for r in rows])
+    articles = [r[4] for r in rows]
+    figures: dict[str, Any] = {}
+    models = {}
+    for case, mask, target in (("same", ~cross, answered), ("cross", cross, answered_cross)):
+        case_articles = [a for a, m in zip(articles, mask, strict=True) if m]
+        xs, ys = x[mask], y[mask]
+        oof = np.array(held_out(case_articles, lambda train, xs=xs, ys=ys: logistic(xs[train], ys[train]),
+                                lambda model, test, xs=xs: probability(model, xs[test])))
+        models[case] = logistic(xs, ys)
+        figures[case] = {"rows": int(mask.sum()), "held_out_auc": round(auc(oof, ys), 4),
+                         "held_out_at_target": _shares(oof, ys, _floor_for(oof, ys, target)), "target": target}
+    floor = _floor_for(probability(models["same"], x[~cross]), y[~cross], answered)
+    # The cross-lingual model's intercept moves so that the common floor answers its target share.
+    cross_floor = _floor_for(probability(models["cross"], x[cross]), y[cross], answered_cross)
+    shift = _logit(floor) - _logit(cross_floor)
+    models["cross"] = (models["cross"][0] + shift, models["cross"][1])
+    emit("fit", "judge", floor=round(floor, 4),
+         same=_coefficients(models["same"]), cross=_coefficients(models["cross"]),
+         in_sample={case: _shares(probability(models[case], x[m]), y[m], floor)
+                    for case, m in (("same", ~cross), ("cross", cross))},
+         held_out=figures)
+
+
+def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[float, np.ndarray]:
+    """(intercept, weights) of an L2-regularised logistic regression, on the raw feature scale."""
+    from scipy.optimize import minimize
+
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / scale
+
+    def loss(w: np.ndarray) -> float:
+        p = 1 / (1 + np.exp(-(z @ w[1:] + w[0])))
+        return float(-np.mean(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)) + l2 * np.sum(w[1:] ** 2))
+
+    w = minimize(loss, np.zeros(x.shape[1] + 1), method="L-BFGS-B").x
+    weights = w[1:] / scale
+    return float(w[0] - np.sum(weights * mean)), weights
+
+
+def probability(model: tuple[float, np.ndarray], x: np.ndarray) -> np.ndarray:
+    intercept, weights = model
+    return 1 / (1 + np.exp(-(x @ weights + intercept)))
+
+
+def auc(scores: np.ndarray, labels: np.ndarray) -> float:
+    from scipy.stats import rankdata
+
+    ranks = rankdata(scores)
+    positives, negatives = labels.sum(), len(labels) - labels.sum()
+    return float((ranks[labels == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def _floor_for(scores: np.ndarray, labels: np.ndarray, answered: float) -> float:
+    """The highest threshold that still answers `answered` of the answerable rows."""
+    positives = np.sort(scores[labels == 1])
+    return float(positives[int(np.floor((1 - answered) * len(positives)))])
+
+
+def _shares(scores: np.ndarray, labels: np.ndarray, floor: float) -> dict[str, float]:
+    return {"answered_answerable": round(float(np.mean(scores[labels == 1] >= floor)), 4),
+            "answered_unanswerable": round(float(np.mean(scores[labels == 0] >= floor)), 4)}
+
+
+def _coefficients(model: tuple[float, np.ndarray]) -> dict[str, float]:
+    return {"intercept": round(model[0], 4), "coverage": round(float(model[1][0]), 4),
+            "cosine": round(float(model[1][1]), 4)}
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return float(np.log(p / (1 - p)))
+
+
+if __name__ == "__main__":
+    main()

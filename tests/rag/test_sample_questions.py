@@ -1,0 +1,66 @@
+"""The questions of issue 10, asked as a new user would: the real default model (multilingual-e5-small) on the
+user's sample article."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest import ingest
+from rag import Answer, Assistant, Settings
+from tests.conftest import SAMPLE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Assistant:
+    settings = Settings(home=tmp_path_factory.mktemp("sample"), answer_mode="extractive", model_cache=model_cache)
+    assistant = Assistant(settings)
+    assert ingest([str(SAMPLE)], store=assistant.store).added
+    return assistant
+
+
+def sentences(answer: Answer) -> list[str]:
+    text = answer.text
+    for citation in answer.citations:
+        text = text.replace(f"[{citation.n}]", "|")
+    return [s.strip() for s in text.split("|") if s.strip()]
+
+
+def test_iran_section_answers_what_role_iran_plays(assistant: Assistant) -> None:
+    answer = assistant.answer("Welche Rolle spielt der Iran?")
+    assert answer.answered and "Atomgespräche mit dem Iran" in answer.text
+
+
+def test_who_is_psaki_is_one_sentence(assistant: Assistant) -> None:
+    answer = assistant.answer("Wer ist Jen Psaki?")
+    assert sentences(answer) == [s for s in sentences(answer) if "Jen Psaki" in s]
+    assert "Doch der Schaden war angerichtet" not in answer.text
+
+
+def test_moscow_demands(assistant: Assistant) -> None:
+    answer = assistant.answer("Welche Forderungen stellte Moskau?")
+    assert "Rumänien und Bulgarien abziehen" in answer.text
+
+
+def test_britain_plans_are_answered(assistant: Assistant) -> None:
+    answer = assistant.answer("Was will Großbritannien tun?")
+    assert answer.answered and "Panzerabwehrraketen" in sentences(answer)[0]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Who is Jen Psaki?", "Jen Psaki"),
+    ("Where did Blinken and Lavrov meet?", "in Genf"),
+    ("Quelles sont les exigences de Moscou ?", "Forderung"),
+])
+def test_questions_in_other_languages_find_the_german_sentences(assistant: Assistant, question: str,
+                                                                expected: str) -> None:
+    answer = assistant.answer(question)
+    assert answer.answered and expected in answer.text
+
+
+def test_absent_topic_is_refused_in_german(assistant: Assistant) -> None:
+    answer = assistant.answer("Was kostet Benzin in Graz?")
+    assert not answer.answered and answer.text.startswith("Dazu finde ich")
