@@ -3,7 +3,7 @@
 On the 10kGNAD test articles: (1) raw `SentenceTransformer.encode` on exactly the texts the pipeline embeds
 (`dense_text` of every chunk `chunk_article` makes), with the configured batch size; (2) the full pipeline
 (`ingest.ingest_articles` into a fresh embedded store: chunk, embed, write to Chroma, rebuild the lexical index).
-Target: pipeline chunks/s at least 0.8 of raw encode chunks/s.
+Targets (default model multilingual-e5-small): pipeline at least 15 chunks/s and at least 0.9 of raw encode chunks/s.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/ingest.py [--limit N] [--batch-sizes 8,16,32,64]
 
@@ -41,7 +41,8 @@ from bench.common import (
     settings_for,
 )
 
-TARGET_RATIO = 0.8
+TARGET_RATIO = 0.9
+TARGET_CHUNKS_PER_S = 15.0
 
 
 def main() -> None:
@@ -132,7 +133,7 @@ def run_pipeline(args: Any, settings: Any, embedder: Any, articles: list[Any], t
     store = store_class(settings, embedder)
     spent = {"encode": 0.0, "lexical": 0.0, "write": 0.0, "encoded": 0}
     # Instrumentation only: the same calls, each with a clock around it.
-    embedder.encode = _clocked(embedder.encode, spent, "encode", counted="encoded")
+    embedder.encode_passages = _clocked(embedder.encode_passages, spent, "encode", counted="encoded")
     store.rebuild_lexical = _clocked(store.rebuild_lexical, spent, "lexical")
     store.write = _clocked(store.write, spent, "write")
     start = time.perf_counter()
@@ -162,7 +163,9 @@ def run_pipeline(args: Any, settings: Any, embedder: Any, articles: list[Any], t
          max_seq_length=embedder.model.max_seq_length, mean_chunk_chars=round(sum(map(len, texts)) / len(texts)),
          pipeline_s=round(seconds, 2), articles_per_s=rate(len(articles), seconds), chunks_per_s=rate(chunks, seconds),
          raw_encode_s=round(raw_s, 2), raw_encode_chunks_per_s=rate(len(texts), raw_s),
-         ratio_pipeline_to_raw=round(ratio, 3), target_ratio=TARGET_RATIO, meets_target=ratio >= TARGET_RATIO,
+         ratio_pipeline_to_raw=round(ratio, 3), target_ratio=TARGET_RATIO, target_chunks_per_s=TARGET_CHUNKS_PER_S,
+         meets_target=ratio >= TARGET_RATIO and chunks / seconds >= TARGET_CHUNKS_PER_S,
+         embedding_model=embedder.name,
          pipeline_encode_s=round(spent["encode"], 2), pipeline_chroma_write_s=round(spent["write"], 2),
          pipeline_lexical_rebuild_s=round(spent["lexical"], 2), pipeline_other_s=round(other, 2),
          added=len(report.added), failed=len(report.failed),
