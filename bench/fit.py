@@ -5,9 +5,11 @@ over the product index and their English originals over the title-less index. Fo
 articles (5 folds of 2 articles), so no question is judged by numbers fitted on its own article.
 
 One JSON line per fit on stdout:
-  fusion  the dense side's weight in fusion (rag/retrieve.py DENSE_WEIGHTS): a grid; each fold picks the weight
-          with the best mean reciprocal rank on the other folds; reports the held-out recall@1/@5 and MRR per
-          language, and the weight fitted on everything
+  fusion  the dense side's weight in fusion (rag/profiles.py): a grid; each fold picks, on the other folds, the
+          smallest weight whose mean reciprocal rank (German and English questions pooled; `--objective de` for
+          German only) lies within one question of the best (the curve is flat there, and of tied weights the one
+          leaning on exact terms is kept); reports the held-out recall@1/@5 and MRR per language, and the weight
+          fitted on everything
   judge   the answerability judgement (rag/relevance.py): a logistic regression on (term coverage, best cosine),
           one for questions in the language of the passages and one for the others; every question is asked as
           it is (answerable) and with the XQuAD articles filtered out (unanswerable). The floor answers
@@ -54,6 +56,8 @@ GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
 def main() -> None:
     p = parser(__doc__.split("\n\n")[0])
     p.add_argument("--weights", help=f"dense weights to try (default {','.join(map(str, GRID))})")
+    p.add_argument("--objective", choices=("de", "both"), default="both",
+                   help="questions whose MRR the fusion weight maximises (default: both languages)")
     p.add_argument("--answered", type=float, default=0.97, help="share of answerable questions the floor answers")
     p.add_argument("--answered-cross", type=float, default=0.95,
                    help="the same for questions in another language than the passages")
@@ -76,7 +80,7 @@ def main() -> None:
         ensure_index(product.store, qa + distractors, indexer, name="product")
         untitled = untitled_assistant(home, settings, embedder, qa, distractors)
         asked = [(product, q, "de") for q in german] + [(untitled, q, "en") for q in english]
-        weight = fit_fusion(asked, grid)
+        weight = fit_fusion(asked, grid, args.objective)
         for assistant in (product, untitled):
             assistant.retriever.dense_weight = weight
         fit_judge(asked, args.answered, args.answered_cross)
@@ -102,7 +106,7 @@ def held_out(articles: Sequence[str], fit: Callable[[np.ndarray], Any], apply: C
 
 
 # --- fusion --------------------------------------------------------------------------------------------------
-def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float]) -> float:
+def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float], objective: str = "both") -> float:
     from rag.evaluate import holds
 
     ranks = np.zeros((len(grid), len(asked)))  # reciprocal rank of the gold passage in the first 10, else 0
@@ -115,16 +119,23 @@ def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float]) -> float:
         if column % 100 == 99:
             log(f"fusion: {column + 1}/{len(asked)} questions")
     articles = [q.article_id for _, q, _ in asked]
-    chosen = held_out(articles, lambda train: int(np.argmax(ranks[:, train].mean(axis=1))),
+    languages = np.array([language for _, _, language in asked])
+    counted = np.ones(len(asked), dtype=bool) if objective == "both" else languages == "de"
+    chosen = held_out(articles, lambda train: _smallest_tied(ranks[:, train & counted]),
                       lambda best, test: [ranks[best, i] for i in np.flatnonzero(test)])
     chosen_rr = np.array(chosen)
-    languages = np.array([language for _, _, language in asked])
-    best = int(np.argmax(ranks.mean(axis=1)))
-    emit("fit", "fusion", grid=grid, fitted_weight=grid[best],
+    best = _smallest_tied(ranks[:, counted])
+    emit("fit", "fusion", grid=grid, objective=objective, fitted_weight=grid[best],
          held_out={lang: _rank_figures(chosen_rr[languages == lang]) for lang in ("de", "en")},
          in_sample={f"{w}": {lang: _rank_figures(ranks[i, languages == lang]) for lang in ("de", "en")}
                     for i, w in enumerate(grid)})
     return grid[best]
+
+
+def _smallest_tied(ranks: np.ndarray) -> int:
+    """The first row (the grid ascends) whose mean lies within one question's reciprocal rank of the best."""
+    means = ranks.mean(axis=1)
+    return int(np.flatnonzero(means >= means.max() - 1.0 / ranks.shape[1])[0])
 
 
 def _rank_figures(reciprocal: np.ndarray) -> dict[str, float]:

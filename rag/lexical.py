@@ -175,6 +175,16 @@ class LexicalIndex:
                    meta["generation"])
 
     @staticmethod
+    def loadable(directory: Path) -> bool:
+        """Whether `load` would read the index in `directory` as it is: written in this format by this version
+        of the analysis (cheap: reads the small metadata file only)."""
+        try:
+            meta = json.loads((directory / _META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return meta.get("format") == 2 and meta.get("analyzer") == ANALYZER_VERSION
+
+    @staticmethod
     def stored_generation(directory: Path) -> str | None:
         try:
             return (directory / _GENERATION).read_text(encoding="utf-8")

@@ -15,10 +15,8 @@ from typing import Any
 
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.lexical import _META as LEXICAL_META  # the file LexicalIndex.save writes, naming its analysis version
 from rag.lexical import LexicalIndex
 from rag.store import Store
-from rag.text import ANALYZER_VERSION
 
 
 @dataclass(frozen=True)
@@ -143,16 +141,8 @@ def lexical_status(directory: Path, generation: str) -> LexicalStatus:
     size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else 0
     if stored is None:
         return LexicalStatus("missing", str(directory), size)
-    fresh = stored == generation and _current_analysis(directory)
+    fresh = stored == generation and LexicalIndex.loadable(directory)
     return LexicalStatus("fresh" if fresh else "stale", str(directory), size)
-
-
-def _current_analysis(directory: Path) -> bool:
-    try:
-        meta = json.loads((directory / LEXICAL_META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return meta.get("analyzer") == ANALYZER_VERSION
 
 
 __all__ = ["EmbeddingStatus", "IndexStatus", "LexicalStatus", "index_status"]
