@@ -19,7 +19,7 @@ from rag.errors import ConfigError
 from rag.language import detect_language
 from rag.lexical import LexicalIndex
 from rag.profiles import profile_for
-from rag.relevance import Evidence, Judge, best_coverage
+from rag.relevance import CoverageJudge, Evidence, Judge, best_coverage
 from rag.schema import published_day
 from rag.store import Store
 from rag.text import sentence_spans, terms
@@ -133,7 +133,11 @@ class Retriever:
         configured = self.settings.dense_weight if dense_weight is None else dense_weight
         self.dense_weight = self.profile.dense_weight if configured is None else configured
         self.lexical_weight = lexical_weight
-        self.judge: Judge = self.profile.judge
+
+    @property
+    def judge(self) -> Judge:
+        """The profile's judgement, or term coverage alone when the dense side is switched off."""
+        return self.profile.judge if self.dense_weight > 0 else CoverageJudge()
 
     @property
     def floor(self) -> float:
