@@ -15,7 +15,7 @@ import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.cite import Claim, check_llm_answer, render
+from rag.cite import Claim, MeaningSupport, check_llm_answer, render
 from rag.config import Settings, get_settings
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError, LLMError
@@ -23,11 +23,11 @@ from rag.extractive import Similarity, select_sentences
 from rag.followup import normalize_history, resolve_followup
 from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
-from rag.relevance import lexical_idf
+from rag.relevance import Evidence, FittedJudge, best_coverage, lexical_idf
 from rag.retrieve import Filters, Retrieval, Retriever
 from rag.schema import Answer
 from rag.store import Store
-from rag.text import terms
+from rag.text import sentence_spans, terms
 
 MESSAGES = {
     "de": {
@@ -220,7 +220,7 @@ class Assistant:
 
     def _llm_answer(self, request: Request, raw: str) -> Answer:
         passages = self._llm_passages(request)  # what the model saw: its [n] refer to these
-        claims, removed, unsupported = check_llm_answer(raw, passages)
+        claims, removed, unsupported = check_llm_answer(raw, passages, self._meaning_support(request))
         text, citations = render(claims, passages)
         notices = []
         if removed:
@@ -231,6 +231,28 @@ class Assistant:
         return Answer(text, answered, citations, request.question, "llm", tuple(notices), request.timings)
 
     # --- helpers ------------------------------------------------------------------------------------------
+    def _meaning_support(self, request: Request) -> MeaningSupport | None:
+        """Support by meaning for an LLM's sentences: the fitted judge, asked whether the passage's closest
+        sentence answers the claim as it would a question (term coverage, cosine, the language of each side).
+        None for models without a fitted judge."""
+        judge = self.retriever.judge
+        if not isinstance(judge, FittedJudge) or request.retrieval is None or request.retrieval.lexical is None:
+            return None
+        lexical, embedder, floor = request.retrieval.lexical, self.store.embedder, self.retriever.floor
+
+        def supported_by(claim: str, passage_text: str) -> tuple[int, int] | None:
+            spans = list(sentence_spans(passage_text))
+            if not spans:
+                return None
+            cosines = embedder.encode_passages([passage_text[a:b] for a, b in spans]) @ \
+                embedder.encode_queries([claim])[0]
+            best = int(np.argmax(cosines))
+            evidence = Evidence(best_coverage(claim, [passage_text], lexical), float(cosines[best]),
+                                detect_language(claim) != detect_language(passage_text))
+            return spans[best] if judge.relevance(evidence) >= floor else None
+
+        return supported_by
+
     def _similarity(self, request: Request) -> Similarity | None:
         """Sentences → their cosine with the question, for models with a fitted sentence weight."""
         retrieval = request.retrieval

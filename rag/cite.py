@@ -7,7 +7,7 @@ turns them into the answer text with [n] markers and the matching `Citation` lis
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rag.retrieve import Passage
@@ -15,6 +15,9 @@ from rag.schema import Citation
 from rag.text import COMPOUND_CREDIT, COMPOUND_MIN, analyze, sentence_spans
 
 SUPPORT_FLOOR = 0.5  # share of a sentence's content words its passage must contain to count as support
+# Whether a passage supports a claim by meaning (claim, passage text) → sentence span it rests on, or None. Asked
+# only when the words fall short: an answer in English about German passages shares names and numbers at most.
+MeaningSupport = Callable[[str, str], "tuple[int, int] | None"]
 UNSUPPORTED_MARK = "[?]"
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
@@ -83,11 +86,14 @@ def best_sentence_span(claim_text: str, passage_text: str) -> tuple[int, int] | 
     return best
 
 
-def check_llm_answer(answer: str, passages: Sequence[Passage]) -> tuple[list[Claim], int, int]:
+def check_llm_answer(answer: str, passages: Sequence[Passage], meaning: MeaningSupport | None = None
+                     ) -> tuple[list[Claim], int, int]:
     """Claims from an LLM answer: markers to no passage dropped, each cited sentence checked against its
-    passages. Returns (claims, removed markers, unsupported sentences)."""
+    passages (by words, and by `meaning` where the words fall short). Returns (claims, removed markers,
+    unsupported sentences)."""
     claims: list[Claim] = []
     removed = unsupported = 0
+    answer = _markers_before_punctuation(answer)
     for start, end in sentence_spans(answer):
         raw = answer[start:end]
         cited = [int(n) for group in _MARKERS.findall(raw) for n in re.split(r"\s*[,;]\s*", group)]
@@ -98,10 +104,10 @@ def check_llm_answer(answer: str, passages: Sequence[Passage]) -> tuple[list[Cla
         removed += len(cited) - len([n for n in cited if 1 <= n <= len(passages)])
         claim = Claim(text)
         for index in valid:
-            if support(text, passages[index].text) >= SUPPORT_FLOOR:
+            span = _supporting_span(text, passages[index].text, meaning)
+            if span is not None:
                 claim.passages.append(index)
-                span = best_sentence_span(text, passages[index].text)
-                if span:
+                if span != _NO_SPAN:
                     claim.highlights[index] = span
         if not cited:
             _attach_best_passage(claim, passages)
@@ -110,6 +116,25 @@ def check_llm_answer(answer: str, passages: Sequence[Passage]) -> tuple[list[Cla
             unsupported += 1
         claims.append(claim)
     return claims, removed, unsupported
+
+
+_NO_SPAN = (-1, -1)
+_TRAILING_MARKERS = re.compile(r"([.!?…][\"'“”»«)\]]*)((?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+
+
+def _markers_before_punctuation(answer: str) -> str:
+    """ "… Bulgarien. [1] Der …" → "… Bulgarien [1]. Der …": a marker after the full stop belongs to the sentence
+    before it (models write it either way), and the sentence splitter would otherwise start a new sentence at
+    the bracket."""
+    return _TRAILING_MARKERS.sub(lambda m: f"{m.group(2)}{m.group(1)}", answer)
+
+
+def _supporting_span(claim: str, passage_text: str, meaning: MeaningSupport | None) -> tuple[int, int] | None:
+    """The span of the passage sentence that supports the claim (_NO_SPAN when none stands out), or None when
+    the passage does not support it."""
+    if support(claim, passage_text) >= SUPPORT_FLOOR:
+        return best_sentence_span(claim, passage_text) or _NO_SPAN
+    return meaning(claim, passage_text) if meaning is not None else None
 
 
 def _attach_best_passage(claim: Claim, passages: Sequence[Passage]) -> None:

@@ -66,3 +66,20 @@ def test_questions_in_other_languages_find_the_german_sentences(assistant: Assis
 def test_absent_topic_is_refused_in_german(assistant: Assistant) -> None:
     answer = assistant.answer("Was kostet Benzin in Graz?")
     assert not answer.answered and answer.text.startswith("Dazu finde ich")
+
+
+def test_llm_answer_in_english_is_checked_by_meaning(assistant: Assistant) -> None:
+    """An LLM answers an English question in English about the German article: its sentences share no words
+    with the passages, so the citation check asks the model of meaning; a made-up sentence still gets [?]."""
+    from tests.fakes import ScriptedChatModel, passages_in
+
+    def reply(messages: list) -> str:  # type: ignore[type-arg]
+        n = next(i for i, text in enumerate(passages_in(messages), start=1) if "Rumänien" in text)
+        return (f"Moscow demands that Ukraine never joins NATO and that NATO troops leave Romania and Bulgaria. [{n}] "
+                f"The two ministers signed a peace treaty in Vienna and ended all sanctions. [{n}]")
+
+    llm = Assistant(assistant.settings, store=assistant.store, chat_model=ScriptedChatModel(reply=reply))
+    answer = llm.answer("What did Moscow demand?", mode="llm")
+    assert "Romania and Bulgaria. [1]" in answer.text
+    assert "sanctions. [?]" in answer.text
+    assert "Rumänien und Bulgarien" in answer.citations[0].quote
