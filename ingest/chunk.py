@@ -7,9 +7,13 @@ a space); consecutive chunks of one paragraph overlap by whole sentences up to `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from rag.schema import Article, Chunk, content_hash
+from rag.schema import Article, Chunk, content_hash, published_day
 from rag.text import paragraph_spans, sentence_spans
+from rag.when import mentioned_dates
+
+MENTION_DAYS = 7  # a week ("kommende Woche") is the longest mention whose days a chunk keeps
 
 
 @dataclass(frozen=True)
@@ -26,12 +30,31 @@ def chunk_id(article: Article, start: int, text: str) -> str:
 
 def chunk_article(article: Article, *, size: int, overlap: int) -> list[Chunk]:
     chunks: list[Chunk] = []
+    mentions = _mentions(article)
     for start, end, heading in _sections(article):
         for span_start, span_end in _pack(_units(article.text, start, end, size), size, overlap):
             text = article.text[span_start:span_end]
+            days = sorted({day for at, day in mentions if span_start <= at < span_end})
             chunks.append(Chunk(chunk_id(article, span_start, text), article.id, text, span_start, span_end,
-                                heading, len(chunks)))
+                                heading, len(chunks), tuple(days)))
     return chunks
+
+
+def _mentions(article: Article) -> list[tuple[int, int]]:
+    """(offset, day) of each day the article's text mentions: dates and relative references ("gestern", "am
+    Freitag", "kommende Woche") resolved against its published date. A mention of a longer stretch ("im
+    Februar") names no day a question could ask about and is left out."""
+    try:
+        published = date.fromisoformat(article.published[:10]) if article.published else None
+    except ValueError:
+        published = None
+    found: list[tuple[int, int]] = []
+    for mention in mentioned_dates(article.text, published):
+        length = (mention.until - mention.since).days + 1
+        if 0 < length <= MENTION_DAYS:
+            found += [(mention.start, published_day((mention.since + timedelta(days=n)).isoformat()))
+                      for n in range(length)]
+    return found
 
 
 def _sections(article: Article) -> list[tuple[int, int, str]]:

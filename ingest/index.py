@@ -15,6 +15,8 @@ import numpy as np
 
 from ingest.chunk import chunk_article
 from rag.config import Settings
+from rag.dedup import VERSION as SIGNATURE_VERSION
+from rag.dedup import DuplicateFinder, signature
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError
 from rag.schema import Article
@@ -55,6 +57,8 @@ class Indexer:
         self.store = store
         self.settings = store.settings
         self.batch_chunks = batch_chunks
+        self._finder: DuplicateFinder | None = None  # signatures of the stored articles, loaded at the first write
+        self._stories: dict[str, str] = {}  # story groups assigned in this run
 
     def ingest(
         self, items: Iterable[Article | InputError], *, progress: Progress | None = None, lock: bool = True
@@ -62,6 +66,7 @@ class Indexer:
         report = IngestReport()
         with self.store.write_lock() if lock else contextlib.nullcontext():
             catalog = self.store.catalog()
+            self._finder, self._stories = None, {}  # what other writers stored since the last run counts
             seen: dict[str, str] = {}
             pending: list[tuple[Article, list]] = []
             pending_chunks = 0
@@ -105,8 +110,26 @@ class Indexer:
             rows = [reusable.get(t, fresh.get(t)) for t in texts[cursor : cursor + len(chunks)]]
             cursor += len(chunks)
             matrix = np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
-            prepared.append(PreparedArticle(article, chunks, matrix))
+            sig = signature(article.text)
+            prepared.append(PreparedArticle(article, chunks, matrix, self._story(article.id, sig, catalog), sig))
         self.store.write(prepared)
+
+    def _story(self, article_id: str, sig: str, catalog: dict) -> str:
+        """The story group an article joins: that of the closest copy already stored or ingested in this run,
+        else its own (see `rag.dedup`)."""
+        if self._finder is None:
+            current = {a: sig for a, sig in self.store.signatures().items() if sig.startswith(SIGNATURE_VERSION + ":")}
+            self._finder = DuplicateFinder(current)  # another format's signatures are recomputed by `reindex`
+        matches = self._finder.matches(sig, exclude=article_id)
+        self._finder.add(article_id, sig)
+        story = article_id
+        for match, _ in matches:
+            known = self._stories.get(match) or (catalog[match].story if match in catalog else None)
+            if known:
+                story = known
+                break
+        self._stories[article_id] = story
+        return story
 
 
     def _check_chunk_size(self) -> None:

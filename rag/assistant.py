@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.cite import Claim, MeaningSupport, check_llm_answer, render
+from rag.cite import Draft, MeaningSupport, check_llm_answer, judged_support, render
 from rag.config import Settings, get_settings
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError, LLMError
@@ -23,48 +24,25 @@ from rag.extractive import Similarity, select_sentences
 from rag.followup import normalize_history, resolve_followup
 from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
+from rag.messages import format_day, format_period, message
+from rag.periods import AppliedPeriod, apply_period, reference_day
 from rag.relevance import Evidence, FittedJudge, best_coverage, lexical_idf
-from rag.retrieve import Filters, Retrieval, Retriever
+from rag.retrieve import CAP_YIELD, JUDGED, Filters, Passage, Retrieval, Retriever
 from rag.schema import Answer
 from rag.store import Store
 from rag.text import sentence_spans, terms
+from rag.timeline import (
+    TIMELINE_ARTICLES,
+    asks_for_timeline,
+    digest_drafts,
+    sentence_day,
+    timeline_drafts,
+    timeline_query,
+)
 
-MESSAGES = {
-    "de": {
-        "empty": "Der Korpus ist noch leer: Artikel mit `newsrag ingest PFAD_ODER_URL` oder im Tab „Korpus“ "
-                 "hinzufügen.",
-        "nothing": "Dazu finde ich in den Artikeln des Korpus nichts.",
-        "llm_down": "Das Sprachmodell ist nicht erreichbar ({error}); die Antwort wurde extraktiv aus den "
-                    "Quellen erstellt.",
-        "removed": "{n} Quellenverweis(e) ohne passende Quelle entfernt.",
-        "unsupported": "{n} Satz/Sätze ohne Beleg in den Quellen sind mit [?] markiert.",
-    },
-    "en": {
-        "empty": "The corpus is empty: add articles with `newsrag ingest PATH_OR_URL` or in the Corpus tab.",
-        "nothing": "The articles in the corpus hold nothing on this question.",
-        "llm_down": "The language model is unreachable ({error}); the answer was extracted from the sources.",
-        "removed": "Removed {n} citation marker(s) that pointed to no source.",
-        "unsupported": "{n} sentence(s) the sources do not support are marked [?].",
-    },
-    # Questions in French or Spanish get their answers in that language (the LLM is told so): the messages
-    # around them follow. Other languages get the English table.
-    "fr": {
-        "empty": "Le corpus est vide : ajoutez des articles avec `newsrag ingest CHEMIN_OU_URL` ou dans l'onglet "
-                 "« Korpus ».",
-        "nothing": "Les articles du corpus ne disent rien à ce sujet.",
-        "llm_down": "Le modèle de langage est injoignable ({error}) ; la réponse a été extraite des sources.",
-        "removed": "{n} renvoi(s) sans source correspondante supprimé(s).",
-        "unsupported": "{n} phrase(s) que les sources n'étayent pas sont marquées [?].",
-    },
-    "es": {
-        "empty": "El corpus está vacío: añada artículos con `newsrag ingest RUTA_O_URL` o en la pestaña "
-                 "«Korpus».",
-        "nothing": "Los artículos del corpus no dicen nada sobre esta pregunta.",
-        "llm_down": "El modelo de lenguaje no está disponible ({error}); la respuesta se extrajo de las fuentes.",
-        "removed": "Se eliminaron {n} referencia(s) que no remitían a ninguna fuente.",
-        "unsupported": "{n} frase(s) que las fuentes no respaldan están marcadas con [?].",
-    },
-}
+# The judge's floor is set to answer as many questions as it can; an article listed beside others (a timeline's
+# step, a date the topic appears on) must more likely be on the topic than not: the judge's probability ≥ 1/2.
+ON_TOPIC = 0.5
 
 
 @dataclass
@@ -72,10 +50,12 @@ class Request:
     question: str
     history: list[tuple[str, str]]
     k: int
-    filters: Filters
+    scope: AppliedPeriod
     mode: str
     language: str
-    query: str = ""
+    timeline: bool = False
+    base: str = ""  # the question without time or timeline words: what is searched for
+    query: str = ""  # `base`, completed from the history for a follow-up
     retrieval: Retrieval | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -107,21 +87,29 @@ class Assistant:
 
     def answer(self, question: str, *, history: Sequence[Any] | None = None, k: int | None = None,
                since: str | None = None, until: str | None = None, sources: Sequence[str] | str | None = None,
-               mode: str | None = None) -> Answer:
-        """Answer one question; `history` holds earlier (question, answer) turns for follow-ups."""
-        request = self._request(question, history, k, since, until, sources, mode)
+               mode: str | None = None, today: date | str | None = None, infer_period: bool = True) -> Answer:
+        """Answer one question; `history` holds earlier (question, answer) turns for follow-ups.
+
+        Time words in the question ("letzte Woche") restrict the answer to that period, counted from `today`
+        (else RAG_TODAY, else the real today); `since` / `until` win over them, `infer_period=False` ignores them.
+        """
+        request = self._request(question, history=history, k=k, since=since, until=until, sources=sources,
+                                mode=mode, today=today, infer_period=infer_period)
         return self.chain.invoke(request)
 
     def stream(self, question: str, *, history: Sequence[Any] | None = None, k: int | None = None,
                since: str | None = None, until: str | None = None, sources: Sequence[str] | str | None = None,
-               mode: str | None = None) -> Iterator[str | Answer]:
+               mode: str | None = None, today: date | str | None = None,
+               infer_period: bool = True) -> Iterator[str | Answer]:
         """Yields pieces of answer text as they are produced, then the final, checked `Answer`.
 
         The final answer's text is authoritative: in LLM mode the citation check may renumber or flag what
         was streamed.
         """
-        request = self._retrieve(self._resolve(self._request(question, history, k, since, until, sources, mode)))
-        if request.mode != "llm" or not self._has_answer(request):
+        request = self._retrieve(self._resolve(self._request(
+            question, history=history, k=k, since=since, until=until, sources=sources, mode=mode, today=today,
+            infer_period=infer_period)))
+        if request.mode != "llm" or request.timeline or not self._has_answer(request):
             final = self._respond(request)
             yield final.text
             yield final
@@ -142,11 +130,13 @@ class Assistant:
 
     def retrieve(self, question: str, *, k: int | None = None, since: str | None = None,
                  until: str | None = None, sources: Sequence[str] | str | None = None) -> Retrieval:
+        """The passages for a question as written (no period from its words: see `answer`)."""
         return self.retriever.retrieve(question, k=k, filters=_filters(since, until, sources))
 
     # --- steps of the chain -------------------------------------------------------------------------------
-    def _request(self, question: str, history: Sequence[Any] | None, k: int | None, since: str | None,
-                 until: str | None, sources: Sequence[str] | str | None, mode: str | None) -> Request:
+    def _request(self, question: str, *, history: Sequence[Any] | None, k: int | None, since: str | None,
+                 until: str | None, sources: Sequence[str] | str | None, mode: str | None,
+                 today: date | str | None, infer_period: bool) -> Request:
         question = (question or "").strip()
         if not question:
             raise InputError("question", "the question is empty: ask something about the articles")
@@ -157,33 +147,50 @@ class Assistant:
             raise ConfigError("LLM mode needs an endpoint: set RAG_LLM_URL (e.g. http://localhost:11434/v1)")
         if k is not None and not 1 <= k <= 50:
             raise ConfigError(f"k must be between 1 and 50, got {k}")
-        return Request(question, normalize_history(history), k or self.settings.top_k,
-                       _filters(since, until, sources), mode, detect_language(question))
+        checked = _filters(since, until, sources)  # bad dates fail here, whatever the question says
+        scope = apply_period(question, since=checked.since, until=checked.until, sources=checked.sources,
+                             today=reference_day(today, self.settings.today), infer=infer_period)
+        return Request(question, normalize_history(history), k or self.settings.top_k, scope, mode,
+                       detect_language(question), asks_for_timeline(question))
 
     def _resolve(self, request: Request) -> Request:
-        request.query = request.question
+        base = request.base = request.scope.search_text
+        if request.timeline:
+            base = request.base = timeline_query(base)
+        request.query = base
         if request.history:
             clock = time.perf_counter()
-            if request.mode == "llm":
+            if request.mode == "llm" and not request.timeline:
                 try:
-                    request.query = self._llm_client().condense(request.question, request.history, request.language)
+                    request.query = self._llm_client().condense(base, request.history, request.language)
                 except LLMError:
-                    request.query = resolve_followup(request.question, request.history)
+                    request.query = resolve_followup(base, request.history)
             else:
-                request.query = resolve_followup(request.question, request.history)
+                request.query = resolve_followup(base, request.history)
             request.timings["condense"] = time.perf_counter() - clock
         return request
 
     def _retrieve(self, request: Request) -> Request:
         clock = time.perf_counter()
-        request.retrieval = self.retriever.retrieve(request.query, k=request.k, filters=request.filters)
+        k, per_article = request.k, None
+        if request.timeline:  # one step per article, from as many articles as a timeline shows
+            k, per_article = max(k, TIMELINE_ARTICLES), 1
+        request.retrieval = self.retriever.retrieve(request.query, k=k, filters=request.scope.filters,
+                                                    per_article=per_article,
+                                                    prefer_recent=request.scope.prefer_recent)
         request.timings.update(request.retrieval.timings)
         request.timings["retrieve"] = time.perf_counter() - clock
         return request
 
     def _respond(self, request: Request) -> Answer:
+        if not self._has_answer(request) and request.scope.names_only_a_period:
+            digest = self._digest(request)
+            if digest.answered:
+                return digest
         if not self._has_answer(request):
             return self._unanswered(request)
+        if request.timeline:
+            return self._timeline(request)
         if request.mode == "llm":
             clock = time.perf_counter()
             try:
@@ -200,35 +207,109 @@ class Assistant:
         return bool(retrieval and retrieval.passages and retrieval.relevance >= self.retriever.floor)
 
     def _unanswered(self, request: Request) -> Answer:
-        empty = not self.store.catalog()
-        text = self._text(request, "empty" if empty else "nothing")
-        return Answer(text, False, [], request.question, request.mode, timings=request.timings)
+        catalog = self.store.catalog()
+        if not catalog:
+            text = self._text(request, "empty")
+        elif request.scope.period and (request.scope.period["since"] or request.scope.period["until"]):
+            text = self._outside_period(request, catalog)
+        else:
+            text = self._text(request, "nothing")
+        return Answer(text, False, [], request.question, request.mode, timings=request.timings,
+                      period=request.scope.period)
+
+    def _outside_period(self, request: Request, catalog: dict[str, Any]) -> str:
+        """Nothing in the period: say so, name the period the corpus covers, and when the topic does appear."""
+        period = request.scope.period or {}
+        parts = [self._text(request, "outside", period=format_period(
+            period.get("since"), period.get("until"), str(period.get("expression") or ""), request.language))]
+        days = sorted(info.published[:10] for info in catalog.values() if info.published)
+        if days:
+            parts.append(self._text(request, "covers", first=format_day(days[0], request.language),
+                                    last=format_day(days[-1], request.language)))
+        unrestricted = replace(request.scope.filters, since=None, until=None, events=False)
+        elsewhere = self.retriever.retrieve(request.query, k=request.k, filters=unrestricted)
+        if elsewhere.passages and elsewhere.relevance >= self.retriever.floor:
+            found = sorted({p.published[:10] for p in elsewhere.passages[:JUDGED] if p.published and
+                            self.retriever.passage_relevance(request.query, p, elsewhere) >= ON_TOPIC})
+            if found:
+                parts.append(self._text(request, "found_at", days=", ".join(
+                    format_day(day, request.language) for day in found)))
+        return " ".join(parts)
 
     def _extractive(self, request: Request, notice: str | None = None) -> Answer:
         clock = time.perf_counter()
         passages = self._passages(request)
-        retrieval = request.retrieval
-        idf = lexical_idf(retrieval.lexical if retrieval and retrieval.lexical else self.store.lexical())
-        focus = terms(request.question) if request.query != request.question else ()
-        sentences = select_sentences(request.query, passages, idf, focus, self._similarity(request))
-        claims = [Claim(passages[s.passage].text[s.start : s.end], [s.passage], {s.passage: (s.start, s.end)})
+        focus = terms(request.base) if request.query != request.base else ()
+        sentences = select_sentences(request.query, passages, self._idf(request), focus, self._similarity(request))
+        drafts = [Draft(passages[s.passage].text[s.start : s.end], [s.passage], {s.passage: (s.start, s.end)})
                   for s in sentences]
-        text, citations = render(claims, passages)
+        if self._dated(request, [passages[s.passage] for s in sentences]):
+            for draft in drafts:
+                day = sentence_day(draft.text, passages[draft.passages[0]].published)
+                draft.prefix = f"{format_day(day, request.language)}: " if day else ""
+        text, citations, claims = render(drafts, passages)
         request.timings["answer"] = time.perf_counter() - clock
         notices = (notice,) if notice else ()
-        return Answer(text, bool(citations), citations, request.question, "extractive", notices, request.timings)
+        return Answer(text, bool(citations), citations, request.question, "extractive", notices, request.timings,
+                      period=request.scope.period, claims=claims)
+
+    @staticmethod
+    def _dated(request: Request, quoted: Sequence[Passage]) -> bool:
+        """Whether an extractive answer names the date of what it quotes: when the question concerns time or
+        its sources differ in date."""
+        return request.scope.period is not None or len({p.published[:10] for p in quoted}) > 1
+
+    def _timeline(self, request: Request) -> Answer:
+        clock = time.perf_counter()
+        passages = self._passages(request)
+        retrieval, best = request.retrieval, max((p.score for p in passages), default=0.0)
+        floor = max(self.retriever.floor, ON_TOPIC)
+
+        def on_topic(passage: Passage) -> bool:
+            """A real alternative in retrieval (CAP_YIELD of the best, as the article cap has it) that the
+            relevance judge accepts on its own."""
+            return retrieval is not None and passage.score >= CAP_YIELD * best and \
+                self.retriever.passage_relevance(request.query, passage, retrieval) >= floor
+
+        drafts = timeline_drafts(request.query, passages, self._idf(request), self._similarity(request),
+                                 request.language, on_topic)
+        body, citations, claims = render(drafts, passages, separator="\n")
+        request.timings["answer"] = time.perf_counter() - clock
+        text = f"{self._text(request, 'timeline')}\n{body}" if citations else self._text(request, "nothing")
+        return Answer(text, bool(citations), citations, request.question, "extractive", (), request.timings,
+                      period=request.scope.period, claims=claims)
+
+    def _digest(self, request: Request) -> Answer:
+        """What the period's articles report (see `Retriever.reported_in`), one dated sentence each."""
+        period = request.scope.period or {}
+        since = date.fromisoformat(str(period.get("since") or "0001-01-01"))
+        until = date.fromisoformat(str(period.get("until") or "9999-12-31"))
+        clock = time.perf_counter()
+        passages = self.retriever.reported_in(request.scope.filters, TIMELINE_ARTICLES)
+        body, citations, claims = render(digest_drafts(passages, since, until, request.language), passages,
+                                         separator="\n")
+        request.timings["answer"] = time.perf_counter() - clock
+        heading = self._text(request, "digest", period=format_period(
+            period.get("since"), period.get("until"), str(period.get("expression") or ""), request.language))
+        return Answer(f"{heading}\n{body}", bool(citations), citations, request.question, "extractive", (),
+                      request.timings, period=request.scope.period, claims=claims)
+
+    def _idf(self, request: Request) -> dict[str, float]:
+        retrieval = request.retrieval
+        return lexical_idf(retrieval.lexical if retrieval and retrieval.lexical else self.store.lexical())
 
     def _llm_answer(self, request: Request, raw: str) -> Answer:
         passages = self._llm_passages(request)  # what the model saw: its [n] refer to these
-        claims, removed, unsupported = check_llm_answer(raw, passages, self._meaning_support(request))
-        text, citations = render(claims, passages)
+        drafts, removed, unsupported = check_llm_answer(raw, passages, self._meaning_support(request))
+        text, citations, claims = render(drafts, passages)
         notices = []
         if removed:
             notices.append(self._text(request, "removed", n=removed))
         if unsupported:
             notices.append(self._text(request, "unsupported", n=unsupported))
         answered = bool(citations)
-        return Answer(text, answered, citations, request.question, "llm", tuple(notices), request.timings)
+        return Answer(text, answered, citations, request.question, "llm", tuple(notices), request.timings,
+                      period=request.scope.period, claims=claims)
 
     # --- helpers ------------------------------------------------------------------------------------------
     def _meaning_support(self, request: Request) -> MeaningSupport | None:
@@ -240,16 +321,16 @@ class Assistant:
             return None
         lexical, embedder, floor = request.retrieval.lexical, self.store.embedder, self.retriever.floor
 
-        def supported_by(claim: str, passage_text: str) -> tuple[int, int] | None:
+        def supported_by(claim: str, passage_text: str) -> tuple[float, tuple[int, int]]:
             spans = list(sentence_spans(passage_text))
             if not spans:
-                return None
+                return 0.0, (-1, -1)
             cosines = embedder.encode_passages([passage_text[a:b] for a, b in spans]) @ \
                 embedder.encode_queries([claim])[0]
             best = int(np.argmax(cosines))
             evidence = Evidence(best_coverage(claim, [passage_text], lexical), float(cosines[best]),
                                 detect_language(claim) != detect_language(passage_text))
-            return spans[best] if judge.relevance(evidence) >= floor else None
+            return judged_support(judge.relevance(evidence), floor), spans[best]
 
         return supported_by
 
@@ -286,7 +367,7 @@ class Assistant:
 
     @staticmethod
     def _text(request: Request, key: str, **values: Any) -> str:
-        return MESSAGES.get(request.language, MESSAGES["en"])[key].format(**values)
+        return message(request.language, key, **values)
 
 
 def _filters(since: str | None, until: str | None, sources: Sequence[str] | str | None) -> Filters:
@@ -300,7 +381,8 @@ _DEFAULT: Assistant | None = None
 
 def answer(question: str, *, history: Sequence[Any] | None = None, k: int | None = None,
            since: str | None = None, until: str | None = None,
-           sources: Sequence[str] | str | None = None) -> Answer:
+           sources: Sequence[str] | str | None = None, today: date | str | None = None,
+           infer_period: bool = True) -> Answer:
     """Answer a question about the indexed articles with the settings from the environment.
 
     The first call loads the models; later calls reuse them (one process-wide `Assistant`).
@@ -308,7 +390,8 @@ def answer(question: str, *, history: Sequence[Any] | None = None, k: int | None
     global _DEFAULT
     if _DEFAULT is None or _DEFAULT.settings != get_settings():
         _DEFAULT = Assistant(get_settings())
-    return _DEFAULT.answer(question, history=history, k=k, since=since, until=until, sources=sources)
+    return _DEFAULT.answer(question, history=history, k=k, since=since, until=until, sources=sources,
+                           today=today, infer_period=infer_period)
 
 
 __all__ = ["Assistant", "answer"]

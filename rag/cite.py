@@ -1,7 +1,11 @@
 """From claims to a cited answer: number the passages actually cited, and check an LLM's citations.
 
-A claim is one sentence of the answer with the passages it cites. Both answer modes produce claims; `render`
-turns them into the answer text with [n] markers and the matching `Citation` list.
+A draft is one sentence of the answer with the passages it cites. Both answer modes produce drafts; `render`
+turns them into the answer text with [n] markers, the matching `Citation` list and the public `Claim`s.
+
+Support is one scale for both checks, 0..1 with 0.5 where a sentence starts to count as supported: the share of
+its content words its passage holds (supported from SUPPORT_FLOOR = 0.5), or, by meaning, the fitted judge's
+probability mapped piecewise-linearly so that its floor lands on 0.5 (`judged_support`).
 """
 
 from __future__ import annotations
@@ -11,53 +15,67 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from rag.retrieve import Passage
-from rag.schema import Citation
+from rag.schema import Citation, Claim
 from rag.text import COMPOUND_CREDIT, COMPOUND_MIN, analyze, sentence_spans
 
 SUPPORT_FLOOR = 0.5  # share of a sentence's content words its passage must contain to count as support
-# Whether a passage supports a claim by meaning (claim, passage text) → sentence span it rests on, or None. Asked
-# only when the words fall short: an answer in English about German passages shares names and numbers at most.
-MeaningSupport = Callable[[str, str], "tuple[int, int] | None"]
+# How far a passage supports a claim by meaning: (claim, passage text) → (support 0..1, the span of the sentence it
+# rests on). Asked only when the words fall short: an answer in English about German passages shares names and
+# numbers at most.
+MeaningSupport = Callable[[str, str], "tuple[float, tuple[int, int]]"]
 UNSUPPORTED_MARK = "[?]"
 _MARKERS = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 
 @dataclass
-class Claim:
+class Draft:
     text: str
     passages: list[int] = field(default_factory=list)  # indexes into the passages, in citing order
     highlights: dict[int, tuple[int, int]] = field(default_factory=dict)  # passage index → span in its text
     supported: bool = True
+    support: float = 1.0  # see the module docstring; extractive sentences are quotes: 1 by construction
+    prefix: str = ""  # shown before the sentence and not part of the claim (a timeline's date)
 
 
-def render(claims: Sequence[Claim], passages: Sequence[Passage]) -> tuple[str, list[Citation]]:
-    """Answer text with [n] markers numbered by first use, and one Citation per cited passage."""
+def render(drafts: Sequence[Draft], passages: Sequence[Passage], *, separator: str = " "
+           ) -> tuple[str, list[Citation], tuple[Claim, ...]]:
+    """Answer text with [n] markers numbered by first use, one Citation per cited passage, and the claims."""
     numbers: dict[int, int] = {}
     highlights: dict[int, list[tuple[int, int]]] = {}
     parts: list[str] = []
-    for claim in claims:
-        text = claim.text.strip()
-        if not claim.supported:
-            parts.append(f"{text} {UNSUPPORTED_MARK}")
+    claims: list[Claim] = []
+    for draft in drafts:
+        text = draft.text.strip()
+        if not draft.supported:
+            parts.append(f"{draft.prefix}{text} {UNSUPPORTED_MARK}")
+            claims.append(Claim(text, (), draft.support))
             continue
         marks = []
-        for index in claim.passages:
+        for index in draft.passages:
             numbers.setdefault(index, len(numbers) + 1)
             marks.append(f"[{numbers[index]}]")
-            if index in claim.highlights:
-                highlights.setdefault(index, []).append(claim.highlights[index])
-        parts.append(f"{text} {''.join(marks)}".rstrip())
+            if index in draft.highlights:
+                highlights.setdefault(index, []).append(draft.highlights[index])
+        parts.append(f"{draft.prefix}{text} {''.join(marks)}".rstrip())
+        claims.append(Claim(text, tuple(numbers[i] for i in draft.passages), draft.support))
     citations = [
         _citation(n, passages[index], highlights.get(index, []))
         for index, n in sorted(numbers.items(), key=lambda item: item[1])
     ]
-    return " ".join(parts), citations
+    return separator.join(parts), citations, tuple(claims)
 
 
 def _citation(n: int, p: Passage, spans: list[tuple[int, int]]) -> Citation:
     return Citation(n=n, article_id=p.article_id, title=p.title, source=p.source, published=p.published,
                     url=p.url, quote=p.text, chunk_id=p.chunk_id, start=p.start, end=p.end,
-                    score=round(p.score, 4), highlights=tuple(sorted(set(spans))))
+                    score=round(p.score, 4), highlights=tuple(sorted(set(spans))), also_in=p.also_in)
+
+
+def judged_support(probability: float, floor: float) -> float:
+    """The judge's probability on the support scale: its floor → 0.5, 0 → 0, 1 → 1, linear in between."""
+    if probability >= floor:
+        return 0.5 + 0.5 * (probability - floor) / max(1.0 - floor, 1e-9)
+    return 0.5 * probability / max(floor, 1e-9)
 
 
 # --- checking an LLM's answer -------------------------------------------------------------------------------
@@ -87,11 +105,11 @@ def best_sentence_span(claim_text: str, passage_text: str) -> tuple[int, int] | 
 
 
 def check_llm_answer(answer: str, passages: Sequence[Passage], meaning: MeaningSupport | None = None
-                     ) -> tuple[list[Claim], int, int]:
-    """Claims from an LLM answer: markers to no passage dropped, each cited sentence checked against its
-    passages (by words, and by `meaning` where the words fall short). Returns (claims, removed markers,
+                     ) -> tuple[list[Draft], int, int]:
+    """Drafts from an LLM answer: markers to no passage dropped, each cited sentence checked against its
+    passages (by words, and by `meaning` where the words fall short). Returns (drafts, removed markers,
     unsupported sentences)."""
-    claims: list[Claim] = []
+    claims: list[Draft] = []
     removed = unsupported = 0
     answer = _markers_before_punctuation(answer)
     for start, end in sentence_spans(answer):
@@ -102,15 +120,18 @@ def check_llm_answer(answer: str, passages: Sequence[Passage], meaning: MeaningS
             continue
         valid = [n - 1 for n in dict.fromkeys(cited) if 1 <= n <= len(passages)]
         removed += len(cited) - len([n for n in cited if 1 <= n <= len(passages)])
-        claim = Claim(text)
+        claim = Draft(text, support=0.0)
         for index in valid:
-            span = _supporting_span(text, passages[index].text, meaning)
-            if span is not None:
+            score, span = _supporting_span(text, passages[index].text, meaning)
+            claim.support = max(claim.support, score)
+            if score >= SUPPORT_FLOOR:
                 claim.passages.append(index)
                 if span != _NO_SPAN:
                     claim.highlights[index] = span
         if not cited:
             _attach_best_passage(claim, passages)
+        if not claim.passages and not cited and len(set(analyze(text))) <= 3:
+            claim.support = 1.0  # "Dazu gibt es zwei Angaben.": nothing to support
         if not claim.passages and (cited or len(set(analyze(text))) > 3):
             claim.supported = False  # a factual sentence no passage backs: flagged, never shown as cited
             unsupported += 1
@@ -129,18 +150,24 @@ def _markers_before_punctuation(answer: str) -> str:
     return _TRAILING_MARKERS.sub(lambda m: f"{m.group(2)}{m.group(1)}", answer)
 
 
-def _supporting_span(claim: str, passage_text: str, meaning: MeaningSupport | None) -> tuple[int, int] | None:
-    """The span of the passage sentence that supports the claim (_NO_SPAN when none stands out), or None when
-    the passage does not support it."""
-    if support(claim, passage_text) >= SUPPORT_FLOOR:
-        return best_sentence_span(claim, passage_text) or _NO_SPAN
-    return meaning(claim, passage_text) if meaning is not None else None
+def _supporting_span(claim: str, passage_text: str, meaning: MeaningSupport | None) -> tuple[float, tuple[int, int]]:
+    """How far the passage supports the claim (0..1, supported from SUPPORT_FLOOR) and the span of the sentence
+    it rests on (_NO_SPAN when none stands out): by words, and by meaning where the words fall short."""
+    by_words = support(claim, passage_text)
+    if by_words >= SUPPORT_FLOOR:
+        return by_words, best_sentence_span(claim, passage_text) or _NO_SPAN
+    if meaning is not None:
+        by_meaning, span = meaning(claim, passage_text)
+        if by_meaning > by_words:
+            return by_meaning, span
+    return by_words, _NO_SPAN
 
 
-def _attach_best_passage(claim: Claim, passages: Sequence[Passage]) -> None:
+def _attach_best_passage(claim: Draft, passages: Sequence[Passage]) -> None:
     """An uncited sentence that one passage clearly supports gets that passage's marker."""
     scored = [(support(claim.text, p.text), i) for i, p in enumerate(passages)]
     score, index = max(scored, default=(0.0, -1))
+    claim.support = max(claim.support, score)
     if index >= 0 and score >= SUPPORT_FLOOR:
         claim.passages.append(index)
         span = best_sentence_span(claim.text, passages[index].text)

@@ -6,6 +6,7 @@ Constructor arguments override the environment (tests rely on that): `Settings(h
 from __future__ import annotations
 
 import os
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
         None, ge=0.0, le=1.0, description="below this relevance the corpus has no answer; None: the fitted floor"
     )
 
+    # Time words in questions ("gestern", "letzte Woche") count from this day; None: the real today. For tests and
+    # archives ("what did the corpus say as of then").
+    today: date | None = Field(None, description="reference date for time words in questions")
+
     answer_mode: Literal["auto", "extractive", "llm"] = "auto"
     llm_url: str | None = None
     llm_model: str = "llama3.1"
@@ -79,6 +84,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"must start with http:// or https://, got {value!r}")
         return value.rstrip("/")
+
+    @field_validator("today", mode="before")
+    @classmethod
+    def _iso_day(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip():
+            try:
+                return date.fromisoformat(value.strip()[:10])
+            except ValueError:
+                raise ValueError(f"must be a date like 2026-03-16, got {value!r}") from None
+        return value or None
 
     @model_validator(mode="after")
     def _overlap_below_size(self) -> Settings:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from rag.assistant import Assistant
+from rag.cite import SUPPORT_FLOOR as SUPPORTED
 from rag.config import Settings
 from rag.embeddings import Embedder
 from rag.errors import InputError
@@ -193,6 +194,7 @@ def _ask_all(assistant: Assistant, questions: list[Question], answers: bool,
     retrieval_s: list[float] = []
     answer_s: list[float] = []
     contained = supported = unanswered = 0
+    claims = supported_claims = 0
     assistant.store.lexical()  # load once, outside the timings
     for number, q in enumerate(questions, start=1):
         clock = time.perf_counter()
@@ -209,6 +211,8 @@ def _ask_all(assistant: Assistant, questions: list[Question], answers: bool,
             contained += gold in answer.text.casefold()
             supported += any(gold in c.quote.casefold() for c in answer.citations)
             unanswered += not answer.answered
+            claims += len(answer.claims)
+            supported_claims += sum(c.support >= SUPPORTED for c in answer.claims)
         if progress:
             progress(number, len(questions))
     n = len(questions) or 1
@@ -222,6 +226,9 @@ def _ask_all(assistant: Assistant, questions: list[Question], answers: bool,
             "answer_containment": round(contained / n, 4),
             "citation_support": round(supported / n, 4),
             "unanswered_rate": round(unanswered / n, 4),
+            # Share of answer sentences their citations support (extractive sentences are quotes: 1 by
+            # construction; LLM sentences as `rag.cite` scores them).
+            "supported_sentences": round(supported_claims / claims, 4) if claims else None,
             "answer_ms_p50": percentile(answer_s, 50),
             "answer_ms_p95": percentile(answer_s, 95),
         })

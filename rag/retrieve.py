@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from itertools import islice
 from typing import Any
 
@@ -41,18 +41,32 @@ CONTEXT_CHARS = 400
 # than twice as high as the next other article's keeps its slot (measured on the dev set: recall@1 0.950 →
 # 0.954).
 CAP_YIELD = 0.5
+# Copies of one story give their passages nearly the same score (the same words; only the length norm differs):
+# the representative's passage stands for the story when it scores at least this share of the best copy's.
+SAME_STORY = 0.9
+# A digest of a period reads at most this many chunks per article it shows (articles have 3-4 chunks).
+DIGEST_CHUNKS = 4
 # The relevance floor judges the best five passages, whatever k is: the floor means the same for every --k,
 # and more passages would only add chances of a match by accident.
 JUDGED = 5
 
 
+# A period from the question also matches chunks that mention a day in it (reported later); Chroma matches such
+# a day by value, so periods up to this many days list their days, longer ones match by publication date only.
+EVENT_DAYS_LISTED = 62
+
+
 @dataclass(frozen=True)
 class Filters:
-    """Date range (ISO dates, inclusive) and outlets; empty means no restriction."""
+    """Date range (ISO dates, inclusive) and outlets; empty means no restriction. With `events` (a period read
+    from the question), a chunk is in the range when its article was published in it or it mentions a day in it
+    (`Chunk.event_days`), and undated articles are kept: they cannot be placed in time, and a question's "2007"
+    may be what an undated text is about. Explicit --since / --until keep dated articles only."""
 
     since: str | None = None
     until: str | None = None
     sources: tuple[str, ...] = ()
+    events: bool = False
 
     def __post_init__(self) -> None:
         for name in ("since", "until"):
@@ -71,13 +85,29 @@ class Filters:
     def until_day(self) -> int:
         return published_day(self.until or "")
 
+    def event_days(self) -> list[int]:
+        """The days of the range as `published_day` numbers, when events count and the range is short enough."""
+        if not (self.events and self.since and self.until):
+            return []
+        first, last = date.fromisoformat(self.since[:10]), date.fromisoformat(self.until[:10])
+        if not 0 <= (last - first).days < EVENT_DAYS_LISTED:
+            return []
+        return [published_day((first + timedelta(days=n)).isoformat()) for n in range((last - first).days + 1)]
+
     def chroma_where(self) -> dict[str, Any] | None:
         clauses: list[dict[str, Any]] = []
+        published: list[dict[str, Any]] = []
         if self.since_day:
-            clauses.append({"published_day": {"$gte": self.since_day}})
+            published.append({"published_day": {"$gte": self.since_day}})
         if self.until_day:
-            clauses.append({"published_day": {"$lte": self.until_day}})
-            clauses.append({"published_day": {"$gt": 0}})
+            published.append({"published_day": {"$lte": self.until_day}})
+            published.append({"published_day": {"$gt": 0}})
+        if self.events and published:
+            in_range = published[0] if len(published) == 1 else {"$and": published}
+            mentioned = [{"event_days": {"$contains": day}} for day in self.event_days()]
+            clauses.append({"$or": [in_range, {"published_day": {"$eq": 0}}, *mentioned]})
+        else:
+            clauses += published
         if self.sources:
             clauses.append({"source": {"$in": list(self.sources)}})
         if not clauses:
@@ -101,6 +131,7 @@ class Passage:
     subheading: str
     score: float
     chunk_ids: tuple[str, ...] = ()
+    also_in: tuple[dict[str, str], ...] = ()  # other copies of this story (see `rag.dedup`), never cited apart
 
     @classmethod
     def from_chunk(cls, chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
@@ -120,6 +151,7 @@ class Retrieval:
     lexical: LexicalIndex | None = None  # the index the passages were found with (its IDF serves the answer)
     evidence: Evidence | None = None
     query_vector: np.ndarray | None = None  # the question as the embedding model saw it (None: no dense side)
+    cosines: dict[str, float] = field(default_factory=dict)  # chunk id → cosine, for the dense candidates
 
 
 class Retriever:
@@ -146,7 +178,9 @@ class Retriever:
         return self.judge.floor if configured is None else configured
 
     def retrieve(self, query: str, *, k: int | None = None, filters: Filters | None = None,
-                 per_article: int | None = None, merge: bool = True) -> Retrieval:
+                 per_article: int | None = None, merge: bool = True, prefer_recent: bool = False) -> Retrieval:
+        """The k best passages for the query. `prefer_recent` puts the newest of the real alternatives first
+        (those scoring at least CAP_YIELD of the best: "Was gibt es Neues zur Ukraine?")."""
         k = k or self.settings.top_k
         filters = filters or Filters()
         timings: dict[str, float] = {}
@@ -169,7 +203,8 @@ class Retriever:
         trust = self._lexical_trust(query, lex_hits, known, lexical) if dense_hits else 1.0
         ranked = self._fuse(lex_hits, dense_hits, trust)
         lead_prior = LEAD_PRIOR if len(terms(query)) <= 1 else 0.0
-        passages = self._materialise(ranked, known, k, per_article or self.article_cap(k), lead_prior, catalog)
+        passages = self._materialise(ranked, known, k, per_article or self.article_cap(k), lead_prior, catalog,
+                                     prefer_recent)
         if merge:
             passages = merge_neighbours(passages)
         # Judged on what retrieval found, before the context is added: more text would match more by chance.
@@ -178,7 +213,50 @@ class Retriever:
         if merge:
             passages = merge_neighbours(self._with_context(passages))
         timings["fusion"] = time.perf_counter() - clock
-        return Retrieval(passages, relevance, timings, lexical, evidence, vector)
+        return Retrieval(passages, relevance, timings, lexical, evidence, vector,
+                         {cid: hit[0] for cid, hit in dense_hits.items()})
+
+    def reported_in(self, filters: Filters, limit: int) -> list[Passage]:
+        """What the corpus reports for a period when the question names no topic ("Was geschah gestern?"): per
+        article the chunk that mentions a day of the period, else the opening chunk of an article published in
+        it; mentions first, then the newest; one copy per story."""
+        lexical, catalog = self.store.snapshot()
+        published, mentions = lexical.period_docs(filters.since_day, filters.until_day)
+        if filters.sources:
+            wanted = {s.casefold() for s in filters.sources}
+            allowed = np.array([s.casefold() in wanted for s in lexical.sources], dtype=bool)
+            published, mentions = published & allowed, mentions & allowed
+        # Newest first within each kind, and no more chunks read than a digest of `limit` articles can use.
+        order = [i for kind in (mentions, published & ~mentions)
+                 for i in sorted(np.flatnonzero(kind), key=lambda i: -lexical.published_days[i])]
+        ids = list(dict.fromkeys(lexical.chunk_ids[i] for i in order))[: limit * DIGEST_CHUNKS]
+        mentioning = {lexical.chunk_ids[i] for i in np.flatnonzero(mentions)}
+        found = self.store.get_chunks(ids)
+        best: dict[str, tuple[int, tuple[bool, int], Passage]] = {}  # article → (rank, preference, passage)
+        for rank, cid in enumerate(ids):
+            if cid not in found or not _committed(found[cid][1], catalog):
+                continue
+            passage = Passage.from_chunk(cid, found[cid][0], found[cid][1], 0.0)
+            preference = (cid not in mentioning, passage.start)  # the mention, else the opening
+            kept = best.get(passage.article_id)
+            if kept is None or preference < kept[1]:
+                best[passage.article_id] = (kept[0] if kept else rank, preference, passage)
+        ordered = [item[2] for item in sorted(best.values(), key=lambda item: item[0])]
+        chosen = [replace(p, score=float(len(ordered) - n)) for n, p in enumerate(ordered)]
+        return one_copy_per_story(chosen, catalog, self.store.stories())[:limit]
+
+    def passage_relevance(self, query: str, passage: Passage, retrieval: Retrieval) -> float:
+        """How likely this one passage answers the query, by the same judge as the whole retrieval: for
+        answers built from several articles (a timeline), where each must be on the topic by itself."""
+        if retrieval.lexical is None:
+            return 0.0
+        coverage = best_coverage(query, [passage.text], retrieval.lexical)
+        if not retrieval.cosines:
+            return self.judge.relevance(Evidence(coverage))
+        outside = min(retrieval.cosines.values())  # outside the dense candidates: no closer than the last
+        cosine = max(retrieval.cosines.get(c, outside) for c in passage.chunk_ids)
+        cross_lingual = detect_language(query) != detect_language(passage.text)
+        return self.judge.relevance(Evidence(coverage, cosine, cross_lingual))
 
     def _lexical_trust(self, query: str, lex_hits: dict[str, float], known: dict[str, tuple[str, dict[str, Any]]],
                        lexical: LexicalIndex) -> float:
@@ -213,7 +291,8 @@ class Retriever:
         return max(1, round(self.settings.per_article * k / self.settings.top_k))
 
     def _lexical(self, lexical: LexicalIndex, query: str, filters: Filters) -> dict[str, float]:
-        mask = lexical.filter_mask(since=filters.since_day, until=filters.until_day, sources=filters.sources)
+        mask = lexical.filter_mask(since=filters.since_day, until=filters.until_day, sources=filters.sources,
+                                   events=filters.events)
         return {lexical.chunk_ids[i]: score for i, score in lexical.search(query, CANDIDATES, mask)}
 
     def _fuse(self, lex: dict[str, float], dense: dict[str, DenseEntry], trust: float = 1.0
@@ -233,7 +312,7 @@ class Retriever:
 
     def _materialise(self, ranked: list[tuple[str, float]], known: dict[str, tuple[str, dict[str, Any]]],
                      k: int, per_article: int, lead_prior: float = 0.0,
-                     catalog: dict[str, Any] | None = None) -> list[Passage]:
+                     catalog: dict[str, Any] | None = None, prefer_recent: bool = False) -> list[Passage]:
         """The top k chunks as passages, at most `per_article` from one article while others are available
         and score at least CAP_YIELD of the capped chunk; otherwise the slots go to the best capped chunks.
         `lead_prior` (a share of the best score) is added to the opening chunk of each article."""
@@ -251,6 +330,10 @@ class Retriever:
             bonus = lead_prior * candidates[0].score
             candidates = sorted((replace(p, score=p.score + bonus) if p.start == 0 else p for p in candidates),
                                 key=lambda p: -p.score)
+        if catalog is not None:
+            candidates = one_copy_per_story(candidates, catalog, self.store.stories())
+        if prefer_recent and candidates:
+            candidates = newest_first(candidates)
         per: dict[str, int] = {}
         chosen: list[Passage] = []
         overflow: list[Passage] = []
@@ -268,6 +351,48 @@ class Retriever:
             if len(chosen) == k:
                 return chosen
         return sorted(chosen + overflow[: k - len(chosen)], key=lambda p: -p.score)
+
+
+def one_copy_per_story(candidates: list[Passage], catalog: dict[str, Any], stories: dict[str, list[Any]]
+                       ) -> list[Passage]:
+    """Copies of one story (`rag.dedup`) are one source: only one copy's passages stay, each listing the other
+    copies in `also_in`. The copy that stands for the story is its representative (the most complete, then the
+    earliest) when one of its passages scores at least SAME_STORY of the story's best, else the best-scoring."""
+    def story_of(passage: Passage) -> str:
+        info = catalog.get(passage.article_id)
+        return info.story if info is not None else passage.article_id
+
+    best: dict[str, Passage] = {}
+    for passage in candidates:
+        best.setdefault(story_of(passage), passage)
+    standing: dict[str, str] = {}
+    for story, top in best.items():
+        members = stories.get(story, [])
+        if len(members) < 2:
+            continue
+        first = members[0].id
+        near = any(p.article_id == first and p.score >= SAME_STORY * top.score for p in candidates)
+        standing[story] = first if near else top.article_id
+    kept = []
+    for passage in candidates:
+        story = story_of(passage)
+        if story not in standing:
+            kept.append(passage)
+        elif passage.article_id == standing[story]:
+            copies = tuple({"article_id": m.id, "source": m.source, "published": m.published, "url": m.url}
+                           for m in stories[story] if m.id != passage.article_id)
+            kept.append(replace(passage, also_in=copies))
+    return kept
+
+
+def newest_first(candidates: list[Passage]) -> list[Passage]:
+    """The real alternatives (at least CAP_YIELD of the best score) newest first, each given the best score so
+    the order holds; the rest after them, by score."""
+    best = candidates[0].score
+    alternatives = [p for p in candidates if p.score >= CAP_YIELD * best]
+    alternatives.sort(key=lambda p: p.published[:10], reverse=True)
+    rest = [p for p in candidates if p.score < CAP_YIELD * best]
+    return [replace(p, score=best - 1e-6 * rank) for rank, p in enumerate(alternatives)] + rest
 
 
 def _committed(meta: dict[str, Any], catalog: dict[str, Any] | None) -> bool:

@@ -58,10 +58,13 @@ class Chunk:
     end: int
     subheading: str = ""
     position: int = 0  # index of the chunk within its article
+    # Days the chunk mentions, relative references resolved against the article's date (`published_day`
+    # numbers): a question about that day also finds a report published days later.
+    event_days: tuple[int, ...] = ()
 
     def metadata(self, article: Article) -> dict[str, Any]:
         """Flat metadata for Chroma: article provenance plus this chunk's place in it."""
-        return {
+        meta: dict[str, Any] = {
             "article_id": article.id,
             "version": article.hash,
             "title": article.title,
@@ -74,6 +77,9 @@ class Chunk:
             "subheading": self.subheading,
             "position": self.position,
         }
+        if self.event_days:  # Chroma refuses empty lists
+            meta["event_days"] = list(self.event_days)
+        return meta
 
 
 def published_day(published: str) -> int:
@@ -98,11 +104,28 @@ class Citation:
     end: int
     score: float
     highlights: tuple[tuple[int, int], ...] = ()  # spans of `quote` that the answer's sentences come from
+    # Copies of the same story elsewhere (agency text in other outlets, earlier versions under another URL):
+    # ({"article_id", "source", "published", "url"}, ...), never cited separately.
+    also_in: tuple[dict[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["highlights"] = [list(span) for span in self.highlights]
+        data["also_in"] = [dict(copy) for copy in self.also_in]
         return data
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of an answer, the citation numbers it rests on and how well they support it (0..1).
+    Extractive sentences are quotes of their passage: support 1 by construction."""
+
+    text: str
+    citations: tuple[int, ...] = ()
+    support: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"text": self.text, "citations": list(self.citations), "support": round(self.support, 3)}
 
 
 @dataclass(frozen=True)
@@ -116,6 +139,10 @@ class Answer:
     mode: str = "extractive"
     notices: tuple[str, ...] = ()  # e.g. "LLM endpoint unreachable: answered extractively"
     timings: dict[str, float] = field(default_factory=dict, compare=False)  # seconds per stage
+    # The period the answer was restricted to: {"since", "until", "expression"} (ISO dates or None, and the
+    # words of the question it came from, or "" when set by since/until); None when no period applied.
+    period: dict[str, str | None] | None = None
+    claims: tuple[Claim, ...] = ()  # the answer's sentences with their support
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,5 +151,7 @@ class Answer:
             "answered": self.answered,
             "mode": self.mode,
             "notices": list(self.notices),
+            "period": dict(self.period) if self.period is not None else None,
+            "claims": [c.to_dict() for c in self.claims],
             "citations": [c.to_dict() for c in self.citations],
         }

@@ -49,6 +49,8 @@ class IndexStatus:
     earliest: str | None  # the earliest and latest `published` date; None when no article has one
     latest: str | None
     undated: int  # articles without a published date
+    story_groups: int  # stories stored more than once (agency copies, updates under a new URL; `rag.dedup`)
+    copies: int  # articles in those groups beyond the one that stands for each
     embedding: EmbeddingStatus
     store: str  # "embedded" or "server"
     store_location: str  # RAG_HOME/chroma or RAG_CHROMA_URL
@@ -79,6 +81,8 @@ def index_status(store: Store | None = None) -> IndexStatus:
         earliest=dates[0] if dates else None,
         latest=dates[-1] if dates else None,
         undated=len(articles) - len(dates),
+        story_groups=sum(len(members) > 1 for members in store.stories().values()),
+        copies=sum(len(members) - 1 for members in store.stories().values()),
         embedding=embedding_status(store),
         store="server" if settings.chroma_url else "embedded",
         store_location=settings.chroma_url or str(store.chroma_path),

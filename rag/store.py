@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from rag.config import Settings
+from rag.dedup import Member, representative
 from rag.embeddings import Embedder, make_embedder
 from rag.errors import IndexBusyError, ModelMismatchError, NotFoundError, StoreError
 from rag.lexical import LexicalDoc, LexicalIndex
@@ -53,6 +54,13 @@ class ArticleInfo:
     agencies: tuple[str, ...] = ()
     ingested_at: str = ""
     origin: str = ""
+    group: str = ""  # copies of one story share a group (see `rag.dedup`); "" for articles stored before groups
+    length: int = 0  # characters of text: the most complete copy represents its group
+
+    @property
+    def story(self) -> str:
+        """The group this article belongs to (itself alone when it has none)."""
+        return self.group or self.id
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -74,6 +82,8 @@ class ArticleInfo:
             agencies=tuple(json.loads(str(meta.get("agencies", "[]")))),
             ingested_at=str(meta.get("ingested_at", "")),
             origin=str(meta.get("origin", "")),
+            group=str(meta.get("group", "")),
+            length=int(meta.get("length", 0)),
         )
 
 
@@ -84,6 +94,8 @@ class PreparedArticle:
     article: Article
     chunks: list[Chunk]
     vectors: np.ndarray
+    group: str = ""  # the story group it joins (its own id when it copies nothing)
+    signature: str = ""  # its MinHash (`rag.dedup.signature`), kept so later copies can find it
 
 
 @dataclass(frozen=True)
@@ -179,6 +191,7 @@ class Store:
         self._rebuild_lock = threading.Lock()
         self._catalog: dict[str, ArticleInfo] | None = None
         self._catalog_generation: str | None = None
+        self._stories: tuple[dict[str, ArticleInfo], dict[str, list[ArticleInfo]]] | None = None
         self._epoch = 0
 
     # --- opening ------------------------------------------------------------------------------------------
@@ -282,6 +295,22 @@ class Store:
         question needs, without re-reading anything that has not changed."""
         generation = self.generation()
         return self._lexical_at(generation), self._sync_catalog(generation)
+
+    def stories(self) -> dict[str, list[ArticleInfo]]:
+        """Committed articles by story group, each group's representative first (see `rag.dedup`); cached
+        with the catalog."""
+        catalog = self.catalog()
+        if self._stories is None or self._stories[0] is not catalog:
+            groups: dict[str, list[ArticleInfo]] = {}
+            for info in catalog.values():
+                groups.setdefault(info.story, []).append(info)
+            self._stories = (catalog, {story: representative_first(members) for story, members in groups.items()})
+        return self._stories[1]
+
+    def signatures(self) -> dict[str, str]:
+        """Every committed article's MinHash signature (articles stored before signatures have none)."""
+        return {article_id: str(meta["signature"]) for article_id, meta in self._scan(self.registry, ["metadatas"])
+                if meta.get("signature")}
 
     def articles(self) -> list[ArticleInfo]:
         """Committed articles, newest first."""
@@ -488,7 +517,8 @@ class Store:
         generation = self.generation() if generation is None else generation
         docs = [
             LexicalDoc(chunk_id, lexical_text(text, meta), str(meta["article_id"]),
-                       int(meta.get("published_day", 0)), str(meta.get("source", "")))
+                       int(meta.get("published_day", 0)), str(meta.get("source", "")),
+                       tuple(int(day) for day in meta.get("event_days") or ()))
             for chunk_id, text, meta in self.committed_chunks(sweep=sweep)
         ]
         index = LexicalIndex.build(docs, generation)
@@ -516,9 +546,17 @@ class Store:
         return hits
 
     def get_chunks(self, chunk_ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        if not chunk_ids:
+            return {}
         found = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         return {cid: (doc, meta) for cid, doc, meta in
                 zip(found["ids"], found["documents"], found["metadatas"], strict=True)}
+
+
+def representative_first(members: Sequence[ArticleInfo]) -> list[ArticleInfo]:
+    """A group's articles with the one that stands for it first (the most complete, then the earliest)."""
+    chosen = representative([Member(m.id, m.length, m.published) for m in members])
+    return sorted(members, key=lambda m: (m.id != chosen, m.published, m.id))
 
 
 def lexical_text(text: str, meta: dict[str, Any]) -> str:
@@ -540,4 +578,5 @@ def _registry_metadata(p: PreparedArticle, now: str) -> dict[str, Any]:
         "chunks": len(p.chunks), "authors": json.dumps(list(a.authors), ensure_ascii=False),
         "agencies": json.dumps(list(a.agencies), ensure_ascii=False), "ingested_at": now, "origin": a.origin,
         "subheadings": json.dumps([list(pair) for pair in a.subheadings], ensure_ascii=False),
+        "group": p.group or a.id, "signature": p.signature, "length": len(a.text),
     }

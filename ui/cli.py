@@ -70,17 +70,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from rag.store import Store
 
-    articles = Store(_settings()).articles()
+    store = Store(_settings())
+    articles, stories = store.articles(), store.stories()
+    stands_for = {members[0].id: members[1:] for members in stories.values()}
+    copy_of = {copy.id: first for first, copies in stands_for.items() for copy in copies}
     if args.json:
-        _print_json([a.to_dict() for a in articles])
+        _print_json([{**a.to_dict(), "copy_of": copy_of.get(a.id)} for a in articles])
         return EXIT_OK
     if not articles:
         print("the index is empty: add articles with `newsrag ingest PATH_OR_URL`")
         return EXIT_OK
-    width = max(len(a.id) for a in articles)
+    width = max(len(a.id) for a in articles) + 2
     for a in articles:
-        print(f"{a.id:<{width}}  {a.published or '-':<10}  {a.source or '-':<14}  {a.chunks:>4} chunks  {a.title}")
+        if a.id in copy_of:
+            continue  # listed under the article that stands for its story
+        print(_list_line(a.id, a, width))
+        for copy in stands_for.get(a.id, []):
+            print(_list_line("= " + copy.id, copy, width))
     return EXIT_OK
+
+
+def _list_line(label: str, a: Any, width: int) -> str:
+    return f"{label:<{width}}  {a.published or '-':<10}  {a.source or '-':<14}  {a.chunks:>4} chunks  {a.title}"
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -139,6 +150,8 @@ def format_status(status: Any) -> list[str]:
         ("chunks", str(status.chunks)),
         ("outlets", f"{len(status.outlets)}: {outlets}" if status.outlets else "-"),
         ("dates", dates),
+        ("stories", f"{status.story_groups} told by several articles ({status.copies} copies)"
+                    if status.story_groups else "no story stored twice"),
         ("embedding", f"{e.model}, {dimension}"),
         ("", e.location),
         ("store", f"{status.store} {status.store_location}, collection {status.collection!r}"),
@@ -146,7 +159,7 @@ def format_status(status: Any) -> list[str]:
         ("", lexical.path),
     ]
     if e.mismatch:
-        rows.insert(6, ("", f"the collection was built with {e.stamped_model!r}: run `newsrag reindex`"))
+        rows.insert(7, ("", f"the collection was built with {e.stamped_model!r}: run `newsrag reindex`"))
     width = max(len(label) for label, _ in rows)
     return [f"{label:<{width}}  {value}" for label, value in rows]
 

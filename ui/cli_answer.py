@@ -19,6 +19,10 @@ def register(commands: Any) -> None:
     p.add_argument("--since", help="only articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--until", help="only articles published on or before this date (YYYY-MM-DD)")
     p.add_argument("--source", action="append", help="only this outlet (repeatable)")
+    p.add_argument("--today", help="the day time words in the question count from (YYYY-MM-DD; default RAG_TODAY "
+                                   "or today)")
+    p.add_argument("--no-period", dest="infer_period", action="store_false",
+                   help="ignore time words in the question (\"letzte Woche\") instead of restricting to them")
     p.add_argument("--mode", choices=["extractive", "llm"], help="answer mode (default: llm when configured)")
     p.set_defaults(run=cmd_ask)
 
@@ -45,10 +49,19 @@ def _port(value: str) -> int:
     return int(value)
 
 
+WEAK_SUPPORT = 0.5  # claims below this support (the scale of `rag.cite`) are listed as weakly supported
+
+
 def format_answer(answer: Answer) -> str:
-    lines = [answer.text]
+    lines = []
+    if answer.period is not None:
+        lines.append(f"Zeitraum: {format_period_line(answer.period)}\n")
+    lines.append(answer.text)
     for notice in answer.notices:
         lines.append(f"\nHinweis: {notice}")
+    weak = [c for c in answer.claims if c.support < WEAK_SUPPORT]
+    if weak:
+        lines.append("\nSchwach belegt: " + " | ".join(f"„{c.text}“ ({c.support:.2f})" for c in weak))
     if answer.citations:
         lines.append("\nQuellen:")
     for c in answer.citations:
@@ -56,7 +69,19 @@ def format_answer(answer: Answer) -> str:
         lines.append(f"[{c.n}] {c.title}" + (f" ({meta})" if meta else "") + (f"\n    {c.url}" if c.url else ""))
         quote = " ".join(c.quote.split())
         lines.append(f"    „{quote[:300]}{'…' if len(quote) > 300 else ''}“")
+        if c.also_in:
+            lines.append("    auch berichtet von: " + "; ".join(
+                ", ".join(x for x in (copy.get("source", ""), copy.get("published", "")) if x) or copy["article_id"]
+                for copy in c.also_in))
     return "\n".join(lines)
+
+
+def format_period_line(period: dict[str, Any]) -> str:
+    from rag.messages import format_period
+
+    if not (period.get("since") or period.get("until")):
+        return f"neueste zuerst („{period.get('expression', '')}“)"
+    return format_period(period.get("since"), period.get("until"), str(period.get("expression") or ""), "de")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -68,7 +93,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
               "\"Welche Forderungen stellte Moskau?\"", file=sys.stderr)
         return 2
     answer = Assistant(_settings()).answer(
-        args.question, k=args.k, since=args.since, until=args.until, sources=args.source, mode=args.mode
+        args.question, k=args.k, since=args.since, until=args.until, sources=args.source, mode=args.mode,
+        today=args.today, infer_period=args.infer_period,
     )
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))

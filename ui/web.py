@@ -7,6 +7,10 @@
 Public API endpoints (for `gradio_client`): `/ask`, `/articles`, `/status`, `/add_files`, `/add_urls`, `/add_text`,
 `/remove`; the chat's own events are private. The app holds no retrieval or answer logic: events call
 `ui.web_actions`, which calls `rag` and `ingest`; `ui.web_render` escapes everything it displays.
+
+An answer restricted to a period opens with a chip ("Zeitraum: 09.03.2026–15.03.2026 („letzte Woche“)"); when the
+period came from the question's words, the last answer carries a "✕ Zeitraum entfernen" option (Gradio's chatbot
+options) that asks the same question again with `infer_period=False` and replaces that answer.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from rag.config import Settings, get_settings
 from rag.errors import ConfigError
 from ui.i18n import Texts
 from ui.web_actions import Actions, new_session, staging_dir
-from ui.web_render import article_rows, esc, placeholder_html, report_html, status_html
+from ui.web_render import RENDER_CSS, article_rows, esc, placeholder_html, report_html, status_html
 from ui.web_style import CSS, THEME
 
 log = logging.getLogger("newsrag.web")
@@ -40,12 +44,12 @@ class View:
         self.texts = texts
 
     def refresh(self) -> tuple[list[list[Any]], Any, str, str]:
-        articles = self.actions.store.articles()
+        articles, stories = self.actions.store.articles(), self.actions.store.stories()
         outlets = sorted({a.source for a in articles if a.source}, key=str.casefold)
         choices = [(self.texts["all_outlets"], ""), *((o, o) for o in outlets)]
         status = self.texts("corpus_status", n=len(articles)) if articles else self.texts["corpus_empty_status"]
         overview = status_html(self.actions.index_status(), self.texts)
-        return article_rows(articles), gr.Dropdown(choices=choices), esc(status), overview
+        return article_rows(articles, stories), gr.Dropdown(choices=choices), esc(status), overview
 
     def after_change(self, report: dict | None) -> tuple[str, list[list[Any]], Any, str, str]:
         report = report or {}
@@ -130,6 +134,9 @@ def _chat_tab(texts: Texts, actions: Actions, session: gr.State) -> dict[str, An
     for reset in (new_chat.click, chatbot.clear):  # the chat's own trash button starts over too
         reset(actions.new_chat, outputs=[chatbot, session, evidence, question], api_visibility="private")
     chatbot.select(actions.show_turn, [session], [evidence], api_visibility="private")
+    # The period chip's ✕ is an option of the last answer (Gradio shows options under the last message only).
+    chatbot.option_select(actions.remove_period, [session], [chatbot, session, evidence], api_visibility="private",
+                          concurrency_limit=8, concurrency_id="chat")
     return {"outlet": outlet, "status": status}
 
 
@@ -164,10 +171,10 @@ def _corpus_tab(texts: Texts, actions: Actions, view: View, settings: Settings) 
             with gr.Accordion(texts["status_label"], open=True, elem_id="nr-overview"):
                 overview = gr.HTML("", elem_id="nr-index-status", padding=False)
             table = gr.Dataframe(headers=[texts[c] for c in ("col_id", "col_title", "col_outlet", "col_date",
-                                                             "col_chunks")],
-                                 datatype=["str", "str", "str", "str", "number"], interactive=False, wrap=True,
-                                 label=texts["articles_label"], show_search="search", max_height=520,
-                                 column_widths=["24%", "40%", "14%", "13%", "9%"],
+                                                             "col_chunks", "col_copy_of")],
+                                 datatype=["str", "str", "str", "str", "number", "str"], interactive=False,
+                                 wrap=True, label=texts["articles_label"], show_search="search", max_height=520,
+                                 column_widths=["20%", "34%", "12%", "11%", "8%", "15%"],
                                  elem_id="nr-articles")
             delete_ids = gr.Textbox(label=texts["delete_ids"], max_lines=2, elem_id="nr-delete-ids")
             with gr.Row():
@@ -233,7 +240,7 @@ def serve(app: gr.Blocks, settings: Settings, *, host: str = "127.0.0.1", port: 
     try:
         _, url, _ = app.launch(
             server_name=host, server_port=port, share=share, auth=auth, prevent_thread_lock=not block,
-            quiet=quiet, max_file_size=f"{settings.ui_max_upload_mb}mb", theme=THEME, css=CSS,
+            quiet=quiet, max_file_size=f"{settings.ui_max_upload_mb}mb", theme=THEME, css=CSS + RENDER_CSS,
             footer_links=["api"], show_error=False, ssr_mode=False, enable_monitoring=False, mcp_server=False,
             run_history=False,
         )

@@ -26,13 +26,14 @@ from rag.errors import RagError
 from rag.schema import Answer
 from rag.status import IndexStatus, index_status
 from ui.i18n import Texts
-from ui.web_render import answer_html, error_html, evidence_html, placeholder_html, text_html
+from ui.web_render import answer_html, error_html, evidence_html, period_removable, placeholder_html, text_html
 
 log = logging.getLogger("newsrag.web")
 
 UPLOADS = "uploads"  # the only directory (under RAG_HOME) the app writes uploaded files to
 _URL = re.compile(r"^https?://[^\s/]+\S*$", re.I)
 _CURSOR = " ▍"  # shown at the end of an answer while it streams
+REMOVE_PERIOD = "remove-period"  # the value of the period chip's ✕ option
 
 
 def uploads_dir(home: Path) -> Path:
@@ -60,8 +61,9 @@ def safe_filename(name: str) -> str:
 
 def new_session() -> dict[str, Any]:
     """One browser tab's conversation: the displayed messages, the (question, answer) history the engine sees,
-    and the evidence panel of every assistant message (so clicking an earlier answer shows its sources)."""
-    return {"messages": [], "history": [], "evidence": []}
+    the evidence panel of every assistant message (so clicking an earlier answer shows its sources) and how the
+    last answered question was asked (so the period chip's ✕ can ask it again)."""
+    return {"messages": [], "history": [], "evidence": [], "last": None}
 
 
 class Actions:
@@ -75,35 +77,61 @@ class Actions:
 
     # --- chat -----------------------------------------------------------------------------------------------
     def respond(self, question: str, session: dict[str, Any], since: str, until: str, source: str | None,
-                k: float, mode: str) -> Iterator[tuple[str, list[dict[str, str]], dict[str, Any], str]]:
+                k: float, mode: str) -> Iterator[tuple[str, list[dict[str, Any]], dict[str, Any], str]]:
         """Stream one chat turn: yields (question box, chat messages, session, evidence panel)."""
         question = (question or "").strip()
         if not question:
             gr.Warning(self.texts["empty_question"])
             yield "", session["messages"], session, self._last_evidence(session)
             return
+        asked = {"question": question, "since": since, "until": until, "source": source, "k": k, "mode": mode}
+        for messages, turn_session, panel in self._turn(asked, session, infer_period=True):
+            yield "", messages, turn_session, panel
+
+    def remove_period(self, session: dict[str, Any], event: gr.SelectData
+                      ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any], str]]:
+        """The period chip's ✕ (an option under the last answer): ask the last question again, with the filters
+        it was asked with but without the period its words set, in place of that answer."""
+        asked = session.get("last")
+        if event.value != REMOVE_PERIOD or not asked:  # a stale click: the chip belonged to an older answer
+            yield session["messages"], session, self._last_evidence(session)
+            return
+        # The last turn gave an Answer (else `last` is None): its two messages, history turn and panel go.
+        earlier = {**session, "messages": session["messages"][:-2], "history": session["history"][:-1],
+                   "evidence": session["evidence"][:-1]}
+        yield from self._turn(asked, earlier, infer_period=False)
+
+    def _turn(self, asked: dict[str, Any], session: dict[str, Any], *, infer_period: bool
+              ) -> Iterator[tuple[list[dict[str, Any]], dict[str, Any], str]]:
+        """Stream one question and its answer onto the conversation: yields (messages, session, panel)."""
+        question = asked["question"]
         searching = placeholder_html(self.texts["evidence_searching"])
         messages = session["messages"] + [{"role": "user", "content": text_html(question)},
                                           {"role": "assistant", "content": _CURSOR}]
-        session = {**session, "messages": messages}
-        yield "", messages, session, searching
+        session = {**session, "messages": messages, "last": None}
+        yield messages, session, searching
         answer = None
-        for content, final in self._contents(question, session["history"], since, until, source, k, mode):
+        for content, final in self._contents(asked, session["history"], infer_period):
             messages[-1] = {"role": "assistant", "content": content}
             answer = final or answer
-            yield "", messages, session, searching
+            yield messages, session, searching
         if answer is not None:
             session["history"] = session["history"] + [[question, answer.text]]
+            session["last"] = asked
             panel = self.evidence(answer.citations)
+            if period_removable(answer.period):  # Gradio shows a message's options only under the last answer
+                messages[-1] = {**messages[-1], "options": [{"label": self.texts["period_remove"],
+                                                             "value": REMOVE_PERIOD}]}
         else:
             panel = placeholder_html(self.texts["evidence_none"])
         session["evidence"] = session["evidence"] + [panel]
-        yield "", messages, session, panel
+        yield messages, session, panel
 
-    def _contents(self, question: str, history: list, since: str, until: str, source: str | None, k: float,
-                  mode: str) -> Iterator[tuple[str, Answer | None]]:
+    def _contents(self, asked: dict[str, Any], history: list, infer_period: bool
+                  ) -> Iterator[tuple[str, Answer | None]]:
         """The assistant message as it grows: (html, None) while streaming, (html, Answer) at the end; an
         error or the empty-corpus hint is the message itself and ends the turn without an Answer."""
+        since, until = asked["since"], asked["until"]
         problem = self._check_filters(since, until)
         if problem:
             yield error_html(problem, self.texts), None
@@ -113,9 +141,10 @@ class Actions:
             return
         streamed = ""
         try:
-            for item in self.assistant.stream(question, history=history, k=int(k or 0) or None,
-                                              since=since or None, until=until or None, sources=source or None,
-                                              mode=mode or None):
+            for item in self.assistant.stream(asked["question"], history=history, k=int(asked["k"] or 0) or None,
+                                              since=since or None, until=until or None,
+                                              sources=asked["source"] or None, mode=asked["mode"] or None,
+                                              infer_period=infer_period):
                 if isinstance(item, str):
                     streamed += item
                     yield text_html(streamed) + _CURSOR, None
@@ -165,13 +194,16 @@ class Actions:
 
     # --- the API ----------------------------------------------------------------------------------------
     def ask(self, question: str, history_json: str = "[]", since: str = "", until: str = "", source: str = "",
-            k: int = 0, mode: str = "") -> dict:
+            k: int = 0, mode: str = "", today: str = "", infer_period: bool = True) -> dict:
         """Answer a question from the indexed articles. Returns the fields of `newsrag ask --json`: question,
-        answer (text with [n] markers), answered, mode, notices, citations (n, article_id, title, source,
-        published, url, quote, chunk_id, start, end, score, highlights).
+        answer (text with [n] markers), answered, mode, notices, period ({since, until, expression} or null),
+        claims ([{text, citations, support}]), citations (n, article_id, title, source, published, url, quote,
+        chunk_id, start, end, score, highlights, also_in [{article_id, source, published, url}]).
 
         history_json: earlier turns as JSON, e.g. [["question", "answer"], ...] or [{"role", "content"}, ...].
-        since/until: YYYY-MM-DD; source: one outlet; k: passages (0 = default); mode: "extractive" or "llm"."""
+        since/until: YYYY-MM-DD; source: one outlet; k: passages (0 = default); mode: "extractive" or "llm".
+        today: the day time words in the question ("letzte Woche") count from (YYYY-MM-DD; default RAG_TODAY or
+        today); infer_period: false ignores those words (`newsrag ask --no-period`, the chat's ✕ on the period)."""
         try:
             history = json.loads(history_json or "[]")
             if not isinstance(history, list):
@@ -183,19 +215,23 @@ class Actions:
             raise gr.Error(problem)
         try:
             answer = self.assistant.answer(question, history=history, k=int(k) or None, since=since or None,
-                                           until=until or None, sources=source or None, mode=mode or None)
+                                           until=until or None, sources=source or None, mode=mode or None,
+                                           today=today or None, infer_period=infer_period)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         return answer.to_dict()
 
     def articles(self) -> list[dict]:
-        """Every indexed article (id, title, source, url, published, chunks, ...), newest first."""
-        return [a.to_dict() for a in self.store.articles()]
+        """Every indexed article (id, title, source, url, published, chunks, group, ...), newest first, with
+        copy_of: the id of the article that stands for its story when it is a copy (as `newsrag list --json`)."""
+        copy_of = {copy.id: members[0].id for members in self.store.stories().values() for copy in members[1:]}
+        return [{**a.to_dict(), "copy_of": copy_of.get(a.id)} for a in self.store.articles()]
 
     def status(self) -> dict:
         """The index at a glance, the fields of `newsrag status --json`: articles, chunks, outlets {name: articles},
-        earliest, latest, undated, embedding {model, dimension, dimension_from, location, stamped_model,
-        mismatch}, store, store_location, collection, generation, lexical {state, path, size_bytes}."""
+        earliest, latest, undated, story_groups, copies, embedding {model, dimension, dimension_from, location,
+        stamped_model, mismatch}, store, store_location, collection, generation, lexical {state, path,
+        size_bytes}."""
         return self.index_status().to_dict()
 
     def index_status(self) -> IndexStatus:

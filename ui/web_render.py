@@ -10,17 +10,42 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 
-from rag.schema import Answer, Citation
+from rag.messages import format_period
+from rag.schema import Answer, Citation, Claim
 from rag.status import IndexStatus
 from rag.store import ArticleInfo
 from ui.i18n import Texts
 
 FULL_ARTICLE_CHARS = 6000  # shorter articles are shown whole when a source is expanded
 CONTEXT_CHARS = 1500  # otherwise this much text on each side of the passage
+
+# The look of what this module adds to the chat and the evidence panel (served after `ui.web_style.CSS`).
+# `#nr-chat .options` restyles Gradio's own option buttons under the last answer as a small chip (the period's ✕).
+RENDER_CSS = """
+.nr-period { margin-bottom: 6px; }
+.nr-chip {
+  display: inline-block; padding: 1px 10px; border-radius: 999px; font-size: var(--text-sm);
+  background: var(--color-accent-soft); border: 1px solid var(--border-color-accent);
+}
+.nr-weak { text-decoration: underline dotted var(--error-text-color); text-underline-offset: 3px; cursor: help; }
+.nr-lines { margin: 4px 0; padding-left: 1.3em; }
+.nr-lines li { margin: 2px 0; }
+.nr-also { color: var(--body-text-color-subdued); font-size: var(--text-sm); margin: -2px 0 6px; }
+.nr-also a { color: var(--link-text-color); }
+#nr-chat .options {
+  display: flex; flex-wrap: wrap; justify-content: flex-start; gap: 6px; margin: 0; max-width: 100%;
+  padding: 0 var(--spacing-xxl) var(--spacing-lg);
+}
+#nr-chat .options .option {
+  width: auto; max-width: none; flex-direction: row; padding: 2px 12px; border-radius: 999px;
+  border-style: solid; font-size: var(--text-sm);
+}
+"""
 
 
 def esc(text: object) -> str:
@@ -30,6 +55,8 @@ def esc(text: object) -> str:
 # --- chat messages ---------------------------------------------------------------------------------------
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _UNSUPPORTED = "[?]"
+_LIST_ITEM = "- "  # how the engine writes the steps of a timeline, one per line
+WEAK_SUPPORT = 0.5  # claims below this support (the scale of `rag.cite`, as in `newsrag ask`) are marked weak
 
 
 def text_html(text: str) -> str:
@@ -37,18 +64,91 @@ def text_html(text: str) -> str:
     return esc(text).replace("\n", "<br>")
 
 
-def cited_html(text: str) -> str:
+def cited_html(text: str, claims: Sequence[Claim] = (), texts: Texts | None = None) -> str:
     """Answer text → HTML whose [n] markers link to evidence card n (matched after escaping, so only digits);
-    an unsupported sentence's [?] is flagged, not linked."""
-    linked = _MARKER.sub(r'<a class="nr-ref" href="#nr-cite-\1">[\1]</a>', text_html(text))
-    return linked.replace(_UNSUPPORTED, f'<span class="nr-ref nr-unsupported">{_UNSUPPORTED}</span>')
+    an unsupported sentence's [?] is flagged, not linked; weakly supported claims are wrapped in a dotted
+    `nr-weak` span with their support as its title (needs `texts`); "- " lines (a timeline) become a list."""
+    pieces, cursor = [], 0
+    for start, end, support in weak_spans(text, claims) if texts is not None else ():
+        pieces.append(esc(text[cursor:start]))
+        title = esc(texts("weak_title", support=support))
+        pieces.append(f'<span class="nr-weak" title="{title}">{esc(text[start:end])}</span>')
+        cursor = end
+    pieces.append(esc(text[cursor:]))
+    # The markers sit after their sentence, so linking after wrapping never cuts through a span.
+    linked = _MARKER.sub(r'<a class="nr-ref" href="#nr-cite-\1">[\1]</a>', "".join(pieces))
+    flagged = linked.replace(_UNSUPPORTED, f'<span class="nr-ref nr-unsupported">{_UNSUPPORTED}</span>')
+    return lines_html(flagged.split("\n"))
+
+
+def weak_spans(text: str, claims: Sequence[Claim]) -> list[tuple[int, int, float]]:
+    """Where the weakly supported claims sit in the answer text: (start, end, support). Searched in claim order
+    from the previous claim on, so a repeated sentence is found at its own place; a claim not found verbatim,
+    or spanning lines, is left unmarked rather than guessed (the notice under the answer still counts it)."""
+    spans, cursor = [], 0
+    for claim in claims:
+        body = claim.text.strip()
+        at = text.find(body, cursor) if body and "\n" not in body else -1
+        if at < 0:
+            continue
+        cursor = at + len(body)
+        if claim.support < WEAK_SUPPORT:
+            spans.append((at, cursor, claim.support))
+    return spans
+
+
+def lines_html(lines: Sequence[str]) -> str:
+    """Lines of HTML joined with <br>; runs of "- " lines (a timeline's dated steps) become a <ul>."""
+    blocks = []
+    for is_item, run in groupby(lines, key=lambda line: line.startswith(_LIST_ITEM)):
+        if is_item:
+            items = "".join(f"<li>{line[len(_LIST_ITEM):]}</li>" for line in run)
+            blocks.append(f'<ul class="nr-lines">{items}</ul>')
+        else:
+            blocks.append("<br>".join(run))
+    return "".join(blocks)
 
 
 def answer_html(answer: Answer, texts: Texts) -> str:
-    """The final answer for the chat: its text with [n] markers, then the engine's notices."""
-    parts = [cited_html(answer.text)]
+    """The final answer for the chat: the period chip, its text with [n] markers and weak claims marked, then
+    the engine's notices and how many sentences are weakly supported (hover shows each one's support)."""
+    parts = [cited_html(answer.text, answer.claims, texts)]
     parts += [f'<em class="nr-notice">{esc(texts["notice"])}: {text_html(notice)}</em>' for notice in answer.notices]
-    return "<br><br>".join(parts)
+    weak = sum(claim.support < WEAK_SUPPORT for claim in answer.claims)
+    if weak:
+        parts.append(f'<em class="nr-notice nr-weak-notice">{esc(texts["notice"])}: '
+                     f'{esc(texts("weak_notice", n=weak))}</em>')
+    return period_chip_html(answer.period, texts) + "<br><br>".join(parts)
+
+
+# --- the period of an answer ------------------------------------------------------------------------------------
+def period_text(period: Mapping[str, str | None] | None, texts: Texts) -> str:
+    """"09.03.2026–15.03.2026 („letzte Woche“)"; a period without dates only asks for the newest:
+    "neueste zuerst („aktuell“)"; "" for no period."""
+    if not period:
+        return ""
+    since, until = period.get("since") or None, period.get("until") or None
+    expression = str(period.get("expression") or "")
+    if not (since or until or expression):
+        return ""
+    words = format_period(since, until, expression, texts.language)
+    return words if since or until else texts("period_newest", expression=words)
+
+
+def period_removable(period: Mapping[str, str | None] | None) -> bool:
+    """Whether the period came from the question's words (so asking with `infer_period=False` removes it);
+    one from the date filters has no expression and goes by clearing the filters."""
+    return bool(period and period.get("expression"))
+
+
+def period_chip_html(period: Mapping[str, str | None] | None, texts: Texts) -> str:
+    """The chip at the top of an answer: "Zeitraum: 09.03.2026–15.03.2026 („letzte Woche“)"."""
+    text = period_text(period, texts)
+    if not text:
+        return ""
+    origin = texts["period_from_question" if period_removable(period) else "period_from_filters"]
+    return (f'<div class="nr-period"><span class="nr-chip" title="{esc(origin)}">'
+            f"{esc(texts['period'])}: {esc(text)}</span></div>")
 
 
 def error_html(message: str, texts: Texts) -> str:
@@ -112,9 +212,26 @@ def _citation_card(c: Citation, full_text: str | None, texts: Texts) -> str:
         f'<div class="nr-cite-head"><span class="nr-n">[{int(c.n)}]</span> '
         f'<span class="nr-title">{esc(c.title)}</span></div>'
         f'<div class="nr-meta">{" · ".join(meta)}</div>'
+        f"{also_in_html(c.also_in, texts)}"
         f'<blockquote class="nr-quote">{highlight(c.quote, c.highlights)}</blockquote>'
         f"{context}</section>"
     )
+
+
+def also_in_html(copies: Sequence[Mapping[str, str]], texts: Texts) -> str:
+    """"auch berichtet von: Die Presse (2026-02-03), Kurier (2026-02-03)": the other copies of the cited story
+    (agency text elsewhere, an older version under another URL), each a link when it has an http(s) URL."""
+    if not copies:
+        return ""
+    names = []
+    for copy in copies:
+        label = str(copy.get("source") or copy.get("article_id") or "–")
+        published = str(copy.get("published") or "")[:10]
+        label = f"{label} ({published})" if published else label
+        url = safe_url(str(copy.get("url") or ""))
+        names.append(f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer nofollow">{esc(label)}</a>'
+                     if url else esc(label))
+    return f'<div class="nr-also">{esc(texts["also_in"])}: {", ".join(names)}</div>'
 
 
 def _context_html(c: Citation, full_text: str | None, texts: Texts) -> str:
@@ -163,9 +280,27 @@ def _snap(text: str, lo: int, hi: int) -> tuple[int, int]:
 
 
 # --- corpus tab ---------------------------------------------------------------------------------------------
-def article_rows(articles: Sequence[ArticleInfo]) -> list[list[Any]]:
-    """Rows of the articles table. The Dataframe shows "str" cells as text, never as HTML."""
-    return [[a.id, a.title, a.source, a.published, a.chunks] for a in articles]
+def article_rows(articles: Sequence[ArticleInfo],
+                 stories: Mapping[str, Sequence[ArticleInfo]] | None = None) -> list[list[Any]]:
+    """Rows of the articles table: id, title, outlet, date, chunks, and the id of the article a copy repeats.
+    Copies of a story (`Store.stories()`, representative first) are listed right under the article that stands
+    for it, their title indented with "↳ ". The Dataframe shows "str" cells as text, never as HTML."""
+    listed = {a.id: a for a in articles}
+    copies: dict[str, list[ArticleInfo]] = {}
+    for members in (stories or {}).values():
+        if not members:
+            continue
+        first, *rest = members
+        if first.id in listed:  # a copy of an article not listed (a change in between) stays a row of its own
+            copies[first.id] = [c for c in rest if c.id in listed]
+    under = {c.id for group in copies.values() for c in group}
+    rows = []
+    for a in articles:
+        if a.id in under:
+            continue
+        rows.append([a.id, a.title, a.source, a.published, a.chunks, ""])
+        rows += [[c.id, f"↳ {c.title}", c.source, c.published, c.chunks, a.id] for c in copies.get(a.id, [])]
+    return rows
 
 
 def report_html(report: dict[str, Any], titles: dict[str, str], texts: Texts) -> str:
@@ -209,6 +344,7 @@ def status_html(status: IndexStatus, texts: Texts) -> str:
         ("st_chunks", [str(status.chunks)]),
         ("st_outlets", [f"{len(status.outlets)}: {', '.join(outlets)}" if outlets else "–"]),
         ("st_dates", [dates]),
+        ("st_stories", [stories_text(status, texts)]),
         ("st_embedding", embedding),
         ("st_store", [f"{texts['st_' + status.store]}: {status.store_location}",
                       texts("st_collection", name=status.collection)]),
@@ -217,6 +353,14 @@ def status_html(status: IndexStatus, texts: Texts) -> str:
     body = "".join(f'<tr class="nr-{key}"><th>{esc(texts[key])}</th><td>{"<br>".join(esc(v) for v in values)}</td></tr>'
                    for key, values in rows)
     return f'<table class="nr-index-status">{body}</table>'
+
+
+def stories_text(status: IndexStatus, texts: Texts) -> str:
+    """"2 (3 Kopien)": stories stored more than once, and the copies beyond the article that stands for each."""
+    if not status.story_groups:
+        return texts["st_stories_none"]
+    key = "st_stories_value_one" if status.copies == 1 else "st_stories_value"
+    return texts(key, groups=status.story_groups, copies=status.copies)
 
 
 def file_size(n: int) -> str:

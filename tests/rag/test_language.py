@@ -9,9 +9,9 @@ from langchain_core.messages import BaseMessage
 
 from ingest import ingest
 from rag import Assistant, Settings
-from rag.assistant import MESSAGES
 from rag.language import LANGUAGES, detect_language, detector, language_name
 from rag.llm import LLMClient
+from rag.messages import MESSAGES
 from rag.retrieve import Passage
 from tests.conftest import SAMPLE
 from tests.fakes import FakeEmbedder, ScriptedChatModel

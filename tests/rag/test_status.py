@@ -59,7 +59,7 @@ def test_corpus_figures(store: Store) -> None:
     assert data["outlets"] == {"Testblatt": 2, "": 1, "Weinpost": 1}
     assert data["embedding"]["mismatch"] is False and data["lexical"]["state"] == "fresh"
     assert set(data) == {"articles", "chunks", "outlets", "earliest", "latest", "undated", "embedding", "store",
-                         "store_location", "collection", "generation", "lexical"}
+                         "store_location", "collection", "generation", "lexical", "story_groups", "copies"}
 
 
 def test_stale_and_missing_lexical_index_are_reported_not_rebuilt(store: Store) -> None:

@@ -174,6 +174,70 @@ def test_article_markup_is_shown_as_text_and_runs_nothing(tmp_path: Path, page: 
         assert page.evaluate("window.__xss") is None and page.dialogs == []
 
 
+def test_period_chip_shows_and_its_x_asks_again_without_the_period(tmp_path: Path, page: Any) -> None:
+    """Time words restrict the answer and show as a chip; its ✕ replaces the answer by one without the period.
+    A copy of the sample under another outlet is named on the evidence card, not cited."""
+    with running_app(tmp_path / "home", today="2022-01-25") as app:
+        store = app.assistant.store
+        [sample] = store.articles()
+        ingest_articles([Article(id="presse-kopie", title="Angst vor Krieg", text=store.article_text(sample.id),
+                                 source="Die Presse", published="2022-01-21", url="https://diepresse.example/genf")],
+                        store=store)
+        ask_in_page(page, app.url, "Welche Forderungen stellte Moskau letzte Woche?")
+        answer = last_answer(page)
+        chip = answer.locator(".nr-chip")
+        expect(chip).to_have_text("Zeitraum: 17.01.2022–23.01.2022 („letzte Woche“)")
+        expect(chip).to_be_visible()
+        remove = page.locator("#nr-chat button.option")
+        expect(remove).to_have_text("✕ Zeitraum entfernen")
+        expect(answer).to_contain_text("21.01.2022: ")  # answers for a period date their sentences
+        also = page.locator("#nr-evidence .nr-also").first
+        expect(also).to_have_text("auch berichtet von: Die Presse (2022-01-21)")
+        assert also.locator("a").get_attribute("href") == "https://diepresse.example/genf"
+        outlets = page.locator("#nr-evidence .nr-meta").all_inner_texts()
+        assert outlets and all("derStandard" in o and "Presse" not in o for o in outlets)  # never cited apart
+
+        remove.click()
+        expect(page.locator("#nr-chat .nr-chip")).to_have_count(0)
+        expect(last_answer(page)).not_to_contain_text("▍")
+        expect(last_answer(page).locator("a.nr-ref").first).to_be_visible()
+        expect(remove).to_have_count(0)
+        expect(last_answer(page)).not_to_contain_text("21.01.2022: ")
+        expect(page.locator("#nr-chat .message.user")).to_have_count(1)  # replaced, not appended
+        expect(page.locator("#nr-evidence section.nr-cite").first).to_be_visible()
+
+
+def test_timeline_steps_show_as_a_list(tmp_path: Path, page: Any) -> None:
+    with running_app(tmp_path / "home", corpus=False) as app:
+        ingest_articles([
+            Article(id="bau", title="Baustart", text="Der Bau der Donaubrücke in Linz begann am Montag. Die Kosten "
+                    "liegen bei 120 Millionen Euro.", source="Linzer Blatt", published="2021-03-01"),
+            Article(id="offen", title="Eröffnung", text="Die Donaubrücke in Linz ist eröffnet worden. Der Bau "
+                    "dauerte vier Jahre.", source="Kurier", published="2025-03-01"),
+        ], store=app.assistant.store)
+        ask_in_page(page, app.url, "Wie hat sich die Donaubrücke in Linz entwickelt?")
+        steps = last_answer(page).locator("ul.nr-lines li")
+        expect(steps).to_have_count(2)
+        expect(steps.first).to_contain_text("01.03.2021: Der Bau der Donaubrücke in Linz begann am Montag. [1]")
+        expect(steps.last).to_contain_text("01.03.2025: Die Donaubrücke in Linz ist eröffnet worden. [2]")
+        expect(last_answer(page)).to_contain_text("Verlauf nach Datum:")
+
+
+def _quote_then_invent(messages: list[BaseMessage]) -> str:
+    return _quote_first_passage(messages) + " Der Mond besteht aus grünem Käse und wird in Graz verkauft. [1]"
+
+
+def test_weakly_supported_sentence_is_underlined_with_its_support(tmp_path: Path, page: Any) -> None:
+    with running_app(tmp_path / "home", chat_model=ScriptedChatModel(reply=_quote_then_invent)) as app:
+        ask_in_page(page, app.url, "Welche Forderungen stellte Moskau?")
+        weak = last_answer(page).locator("span.nr-weak")
+        expect(weak).to_have_text("Der Mond besteht aus grünem Käse und wird in Graz verkauft.")
+        assert weak.get_attribute("title") == "schwach belegt (0.00)"
+        assert "dotted" in weak.evaluate("el => getComputedStyle(el).textDecorationStyle")
+        expect(last_answer(page)).to_contain_text("nur schwach belegt (1)")
+        expect(last_answer(page).locator("a.nr-ref").first).to_be_visible()  # the first sentence stays linked
+
+
 class SlowScriptedChatModel(ScriptedChatModel):
     """Streams word by word with a pause, so the browser can see the answer grow."""
 

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
+import gradio as gr
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from tests.fakes import DownChatModel
+from rag.assistant import Assistant
+from tests.fakes import DownChatModel, FakeEmbedder
 from tests.ingest.httpserver import Route, serve
 from tests.ingest.test_load import html_page
 from tests.ui.conftest import RunningApp, running_app
+from ui.i18n import Texts
+from ui.web_actions import REMOVE_PERIOD, Actions, new_session
 
 SAMPLE_ID = "derstandard-2022-01-21-blinken-lawrow-genf"
 CITATION_FIELDS = {"n", "article_id", "title", "source", "published", "url", "quote", "chunk_id", "start", "end",
@@ -38,7 +43,7 @@ def test_ask_is_a_named_endpoint_with_documented_parameters(client: Client) -> N
     api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert {"/ask", "/articles", "/add_files", "/add_urls", "/add_text", "/remove"} <= set(api)
     names = [p["parameter_name"] for p in api["/ask"]["parameters"]]
-    assert names == ["question", "history_json", "since", "until", "source", "k", "mode"]
+    assert names == ["question", "history_json", "since", "until", "source", "k", "mode", "today", "infer_period"]
 
 
 def test_ask_answers_the_sample_question_with_citations(client: Client) -> None:
@@ -82,6 +87,78 @@ def test_bad_ask_input_gets_a_readable_error(client: Client, kwargs: dict, messa
     assert ask(client, "Welche Forderungen stellte Moskau?")["answered"]  # the app keeps running
 
 
+def test_ask_reads_the_period_from_the_question_and_can_ignore_it(client: Client) -> None:
+    """The fields of `newsrag ask --json`: period, claims and the citations' also_in; `infer_period=False` is
+    `--no-period` (and the chat's ✕ on the period chip)."""
+    question = "Welche Forderungen stellte Moskau letzte Woche?"
+    data = ask(client, question, today="2022-01-25")
+    assert data["period"] == {"since": "2022-01-17", "until": "2022-01-23", "expression": "letzte Woche"}
+    assert data["answered"] and data["claims"] and all(0 <= c["support"] <= 1 for c in data["claims"])
+    assert all(c["citations"] for c in data["claims"]) and all(c["also_in"] == [] for c in data["citations"])
+    without = ask(client, question, today="2022-01-25", infer_period=False)
+    assert without["period"] is None and without["answered"]
+    assert ask(client, question, today="2023-06-01")["answered"] is False  # nothing that week
+    with pytest.raises(AppError, match="today"):
+        ask(client, question, today="letzten Dienstag")
+
+
+# --- the period chip in the chat ---------------------------------------------------------------------------
+@pytest.fixture
+def chat(web: RunningApp) -> Actions:
+    """The chat's handlers on the app's index, with time words counted from 2022-01-25 (the sample article is
+    from Friday 2022-01-21, so it is "letzte Woche" then)."""
+    settings = web.settings.model_copy(update={"today": date(2022, 1, 25)})
+    return Actions(Assistant(settings, embedder=FakeEmbedder(), store=web.assistant.store), Texts("de"))
+
+
+def chip_click(value: str = REMOVE_PERIOD) -> gr.SelectData:
+    return gr.SelectData(None, {"index": 0, "value": value})
+
+
+def test_a_time_word_shows_the_period_chip_and_its_x_asks_again_without_it(chat: Actions) -> None:
+    *_, (_, messages, session, _) = chat.respond("Wo trafen sich Blinken und Lawrow?", new_session(), "", "", "",
+                                                 5, "extractive")
+    first_turn = [dict(m) for m in messages]
+    assert "options" not in messages[-1] and "nr-period" not in messages[-1]["content"]
+
+    question = "Welche Forderungen stellte Moskau letzte Woche?"
+    *_, (_, messages, session, panel) = chat.respond(question, session, "", "", "", 5, "extractive")
+    answer = messages[-1]
+    assert "Zeitraum: 17.01.2022–23.01.2022 („letzte Woche“)" in answer["content"]
+    assert "21.01.2022: " in answer["content"]  # a period answer dates its sentences
+    assert answer["options"] == [{"label": "✕ Zeitraum entfernen", "value": REMOVE_PERIOD}]
+    assert len(messages) == 4 and len(session["history"]) == 2 and len(session["evidence"]) == 2
+
+    steps = [([dict(m) for m in msgs], sess, pnl) for msgs, sess, pnl in chat.remove_period(session, chip_click())]
+    assert steps[0][0][-1]["content"].endswith("▍")  # the answer is replaced in place, not appended
+    messages, session, panel = steps[-1]
+    assert len(messages) == 4 and messages[:2] == first_turn and messages[2] == {"role": "user", "content": question}
+    again = messages[-1]
+    assert "Zeitraum" not in again["content"] and "21.01.2022: " not in again["content"]
+    assert "options" not in again and "Moskau" in again["content"] and 'href="#nr-cite-1"' in again["content"]
+    assert [q for q, _ in session["history"]] == ["Wo trafen sich Blinken und Lawrow?", question]
+    assert len(session["evidence"]) == 2 and panel == session["evidence"][-1] and "nr-cite" in panel
+
+
+def test_the_chip_x_does_nothing_when_the_last_turn_has_no_answer(chat: Actions) -> None:
+    *_, (_, messages, session, _) = chat.respond("Welche Forderungen?", new_session(), "gestern", "", "", 5,
+                                                 "extractive")
+    assert session["last"] is None
+    [(same, unchanged, _)] = list(chat.remove_period(session, chip_click()))
+    assert same == messages and unchanged is session
+    *_, (_, _, session, _) = chat.respond("Welche Forderungen stellte Moskau letzte Woche?", new_session(), "", "",
+                                          "", 5, "extractive")
+    [(kept, _, _)] = list(chat.remove_period(session, chip_click("etwas anderes")))
+    assert "Zeitraum" in kept[-1]["content"]
+
+
+def test_explicit_date_filters_show_a_chip_without_the_x(chat: Actions) -> None:
+    *_, (_, messages, _, _) = chat.respond("Welche Forderungen stellte Moskau?", new_session(), "2022-01-01",
+                                           "2022-01-31", "", 5, "extractive")
+    assert "Zeitraum: 01.01.2022–31.01.2022</span>" in messages[-1]["content"]
+    assert "options" not in messages[-1]
+
+
 # --- the index at a glance -------------------------------------------------------------------------------------
 def test_status_endpoint_has_the_figures_of_newsrag_status(client: Client) -> None:
     data = client.predict(api_name="/status")
@@ -113,6 +190,37 @@ def test_corpus_tab_shows_the_overview(web: RunningApp) -> None:
     for expected in ("Artikel", "derStandard (1)", "2022-01-21 – 2022-01-21", "fake-embedder",
                      "64 Dimensionen", "aktuell", str(web.settings.home / "chroma")):
         assert expected in overview
+
+
+def test_copies_of_a_story_are_grouped_in_the_corpus_tab_and_cited_once(client: Client, web: RunningApp) -> None:
+    from ui.web import View
+
+    text = BRIDGE.split("\n\n", 1)[1]
+    [original] = client.predict(text, "Brücke eröffnet", "Linzer Blatt", "2023-04-03", "https://linz.example/b",
+                                api_name="/add_text")["added"]
+    [copy] = client.predict(text, "Linz hat eine neue Brücke", "Kurier", "2023-04-04", "https://kurier.example/b",
+                            api_name="/add_text")["added"]
+    try:
+        listed = {a["id"]: a["copy_of"] for a in client.predict(api_name="/articles")}
+        assert listed[copy] == original and listed[original] is None and listed[SAMPLE_ID] is None
+        assert (client.predict(api_name="/status")["story_groups"], client.predict(api_name="/status")["copies"]) \
+            == (1, 1)
+        rows, _, _, overview = View(Actions(web.assistant, Texts("de")), Texts("de")).refresh()
+        at = [r[0] for r in rows].index(original)
+        assert rows[at + 1] == [copy, "↳ Linz hat eine neue Brücke", "Kurier", "2023-04-04", rows[at + 1][4],
+                                original]
+        assert "Geschichten mehrfach</th><td>1 (1 Kopie)</td>" in overview
+
+        data = ask(client, "Wie viel kostete die Donaubrücke in Linz?")
+        assert [c["article_id"] for c in data["citations"]] == [original]
+        assert data["citations"][0]["also_in"] == [{"article_id": copy, "source": "Kurier",
+                                                    "published": "2023-04-04", "url": "https://kurier.example/b"}]
+        panel = Actions(web.assistant, Texts("de")).evidence(
+            web.assistant.answer("Wie viel kostete die Donaubrücke in Linz?").citations)
+        assert ('auch berichtet von: <a href="https://kurier.example/b" target="_blank" '
+                'rel="noopener noreferrer nofollow">Kurier (2023-04-04)</a>') in panel
+    finally:
+        client.predict(f"{original} {copy}", api_name="/remove")
 
 
 # --- corpus changes ----------------------------------------------------------------------------------------

@@ -10,18 +10,24 @@ from ingest import ingest
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.schema import Citation
+from rag.schema import Answer, Citation, Claim
+from rag.store import ArticleInfo
 from tests.conftest import SAMPLE
 from tests.fakes import FakeEmbedder
 from ui.i18n import TEXTS, Texts, resolve_language
 from ui.web import auth_pairs
 from ui.web_actions import Actions, new_session, safe_filename, uploads_dir
 from ui.web_render import (
+    also_in_html,
+    answer_html,
     article_rows,
     cited_html,
     evidence_html,
     file_size,
     highlight,
+    period_chip_html,
+    period_removable,
+    period_text,
     report_html,
     safe_url,
     status_html,
@@ -170,7 +176,110 @@ def test_articles_table_shows_text_cells() -> None:
     class Info:
         id, title, source, published, chunks = "a", XSS, "Blatt", "2022-01-21", 3
 
-    assert article_rows([Info()]) == [["a", XSS, "Blatt", "2022-01-21", 3]]  # type: ignore[list-item]
+    assert article_rows([Info()]) == [["a", XSS, "Blatt", "2022-01-21", 3, ""]]  # type: ignore[list-item]
+
+
+def info(article_id: str, published: str, source: str = "Blatt", group: str = "") -> ArticleInfo:
+    return ArticleInfo(id=article_id, title=f"Titel {article_id}", source=source, url="", published=published,
+                       version="v", chunks=2, group=group)
+
+
+def test_articles_table_lists_copies_under_the_article_that_stands_for_their_story() -> None:
+    # Newest first, as Store.articles() gives them; the copies (b2 newer than its representative) move under it.
+    a, b1, b2, b3 = (info("a", "2026-03-05"), info("b1", "2026-03-01", "Standard", "b1"),
+                     info("b2", "2026-03-04", "Presse", "b1"), info("b3", "2026-03-02", "Kurier", "b1"))
+    rows = article_rows([a, b2, b3, b1], {"a": [a], "b1": [b1, b2, b3]})
+    assert [(r[0], r[1], r[5]) for r in rows] == [
+        ("a", "Titel a", ""), ("b1", "Titel b1", ""), ("b2", "↳ Titel b2", "b1"), ("b3", "↳ Titel b3", "b1")]
+    # A copy whose representative is not listed (deleted in between) keeps a row of its own.
+    assert [r[0] for r in article_rows([b2], {"b1": [b1, b2]})] == ["b2"]
+
+
+def test_overview_counts_the_stories_stored_more_than_once(actions: Actions) -> None:
+    from dataclasses import replace
+
+    status = actions.index_status()
+    assert "<th>Geschichten mehrfach</th><td>keine</td>" in status_html(status, Texts("de"))
+    assert "Geschichten mehrfach</th><td>2 (3 Kopien)</td>" in status_html(
+        replace(status, story_groups=2, copies=3), Texts("de"))
+    assert "<td>1 (1 Kopie)</td>" in status_html(replace(status, story_groups=1, copies=1), Texts("de"))
+    assert "Stories stored more than once</th><td>2 (3 copies)</td>" in status_html(
+        replace(status, story_groups=2, copies=3), Texts("en"))
+
+
+# --- the period, weak claims and copies of a story ------------------------------------------------------------
+WEEK = {"since": "2026-03-09", "until": "2026-03-15", "expression": "letzte Woche"}
+
+
+@pytest.mark.parametrize(("period", "language", "text"), [
+    (WEEK, "de", "09.03.2026–15.03.2026 („letzte Woche“)"),
+    ({"since": "2026-03-15", "until": "2026-03-15", "expression": "gestern"}, "de", "15.03.2026 („gestern“)"),
+    ({"since": None, "until": None, "expression": "aktuell"}, "de", "neueste zuerst („aktuell“)"),
+    ({"since": "2022-01-01", "until": None, "expression": ""}, "de", "ab 01.01.2022"),
+    (WEEK, "en", "09 Mar 2026–15 Mar 2026 (“letzte Woche”)"),
+    ({"since": None, "until": None, "expression": "latest"}, "en", "newest first (“latest”)"),
+    (None, "de", ""),
+    ({"since": None, "until": None, "expression": ""}, "de", ""),
+])
+def test_period_text(period: dict | None, language: str, text: str) -> None:
+    assert period_text(period, Texts(language)) == text
+
+
+def test_the_period_chip_opens_the_answer_and_says_where_it_came_from() -> None:
+    answer = Answer("Ein Satz. [1]", True, [citation()], period=WEEK)
+    html = answer_html(answer, Texts("de"))
+    assert html.startswith('<div class="nr-period"><span class="nr-chip" title="aus der Frage gelesen')
+    assert "Zeitraum: 09.03.2026–15.03.2026 („letzte Woche“)</span></div>" in html
+    assert period_removable(WEEK) and period_removable({**WEEK, "since": None, "until": None})
+    filters = {"since": "2022-01-01", "until": "2022-12-31", "expression": ""}
+    assert not period_removable(filters) and not period_removable(None)
+    assert 'title="aus den Filtern' in period_chip_html(filters, Texts("de"))
+    assert period_chip_html(None, Texts("de")) == "" and "nr-period" not in answer_html(
+        Answer("Ein Satz. [1]", True, [citation()]), Texts("de"))
+    # The words come from the question: escaped like everything else.
+    assert "&lt;b&gt;" in period_chip_html({**WEEK, "expression": "<b>"}, Texts("de"))
+
+
+def test_weak_claims_are_underlined_with_their_support_and_counted() -> None:
+    text = "Erster <Satz>. [1] Zweiter Satz. [2] Erster <Satz>. [1] Geraten. [?]"
+    claims = (Claim("Erster <Satz>.", (1,), 1.0), Claim("Zweiter Satz.", (2,), 0.9),
+              Claim("Erster <Satz>.", (1,), 0.31), Claim("Geraten.", (), 0.0))
+    html = answer_html(Answer(text, True, [citation()], claims=claims), Texts("de"))
+    # Only the third sentence (not the first, its twin) and the unsupported one are marked; markers still link.
+    assert html.startswith('Erster &lt;Satz&gt;. <a class="nr-ref" href="#nr-cite-1">[1]</a> Zweiter Satz. ')
+    assert ('<span class="nr-weak" title="schwach belegt (0.31)">Erster &lt;Satz&gt;.</span> '
+            '<a class="nr-ref" href="#nr-cite-1">[1]</a>') in html
+    assert ('<span class="nr-weak" title="schwach belegt (0.00)">Geraten.</span> '
+            '<span class="nr-ref nr-unsupported">[?]</span>') in html
+    assert html.count('class="nr-weak"') == 2 and "nur schwach belegt (2)" in html
+    strong = answer_html(Answer(text, True, [citation()], claims=claims[:2]), Texts("en"))
+    assert "nr-weak" not in strong and "weakly" not in strong
+    # A claim the text does not hold verbatim is not guessed at.
+    assert "nr-weak" not in cited_html("Anderer Text. [1]", (Claim("Fehlt.", (1,), 0.1),), Texts("de"))
+
+
+def test_timeline_steps_are_a_list() -> None:
+    text = "Verlauf nach Datum:\n- 03.10.2025: Der Bau begann. [1]\n- 04.11.2025: Die Brücke <steht>. [2]"
+    html = cited_html(text, (Claim("Die Brücke <steht>.", (2,), 0.2),), Texts("de"))
+    assert html == ('Verlauf nach Datum:<ul class="nr-lines"><li>03.10.2025: Der Bau begann. '
+                    '<a class="nr-ref" href="#nr-cite-1">[1]</a></li><li>04.11.2025: <span class="nr-weak" '
+                    'title="schwach belegt (0.20)">Die Brücke &lt;steht&gt;.</span> '
+                    '<a class="nr-ref" href="#nr-cite-2">[2]</a></li></ul>')
+    assert cited_html("Eins.\nZwei.") == "Eins.<br>Zwei."
+
+
+def test_evidence_card_names_the_other_copies_of_the_story() -> None:
+    copies = ({"article_id": "p", "source": "Die Presse", "published": "2026-02-03", "url": "https://diepresse.com/1"},
+              {"article_id": "k", "source": "Kurier", "published": "2026-02-03T08:00:00", "url": "javascript:x()"},
+              {"article_id": "only-id", "source": "", "published": "", "url": ""},
+              {"article_id": "x", "source": XSS, "published": "", "url": ""})
+    html = evidence_html([citation(also_in=copies)], lambda _id: None, Texts("de"))
+    assert ('<div class="nr-also">auch berichtet von: <a href="https://diepresse.com/1" target="_blank" '
+            'rel="noopener noreferrer nofollow">Die Presse (2026-02-03)</a>, Kurier (2026-02-03), only-id, '
+            '&lt;script&gt;') in html
+    assert "javascript" not in html and "<script" not in html
+    assert "nr-also" not in evidence_html([citation()], lambda _id: None, Texts("de"))
+    assert also_in_html(copies[:1], Texts("en")).startswith('<div class="nr-also">also reported by: <a')
 
 
 def test_overview_escapes_outlets_and_speaks_both_languages(actions: Actions) -> None:

@@ -1,0 +1,91 @@
+"""The period an answer is restricted to: explicit `since` / `until` win; otherwise the question's own time words
+("letzte Woche", "gestern", "im Jänner 2022"), read by `rag.when` relative to the reference day.
+
+A period from the question counts a chunk in when its article was published in the period or it mentions a day
+in it, so "Was geschah am 21. Januar 2022?" also finds the report published three days later. Words like
+"aktuell" or "neueste" set no range: they ask for the newest of what answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_FRENCH, STOPWORDS_SPANISH
+
+from rag.errors import ConfigError
+from rag.retrieve import Filters
+from rag.text import STOPWORDS
+from rag.when import question_period, without_expression
+
+# The stop words of the languages questions come in (German, English, French, Spanish: `rag.language`).
+_STOPWORDS = STOPWORDS | frozenset(STOPWORDS_EN_PLUS) | frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_SPANISH)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class AppliedPeriod:
+    """What a question is answered for: the filters, the period as `Answer.period` reports it (no dates when the
+    question only asks for the newest), the text to search with (the question without its time words) and
+    whether the newest answers are preferred."""
+
+    filters: Filters
+    period: dict[str, str | None] | None
+    search_text: str
+    prefer_recent: bool = False
+    topic: str = ""  # the question without its time words, whatever the search keeps
+
+    @property
+    def names_only_a_period(self) -> bool:
+        """ "Was geschah gestern?", "What happened last week?": a period with dates and at most one word
+        beside it that is no stop word (the verb), so perhaps no topic to search for. When the search finds
+        nothing that answers, the answer is what the period's articles report."""
+        dated = bool(self.period and (self.period.get("since") or self.period.get("until")))
+        words = [(n, w) for n, w in enumerate(_WORD.findall(self.topic))
+                 if len(w) > 1 and w.casefold() not in _STOPWORDS]
+        # German capitalises nouns: "Welche Stürme gab es im Oktober?" names a topic, "Was geschah?" does not.
+        return dated and (not words or (len(words) == 1 and (words[0][0] == 0 or not words[0][1][0].isupper())))
+
+    @property
+    def from_question(self) -> bool:
+        return bool(self.period and self.period.get("expression"))
+
+
+def reference_day(today: date | str | None, configured: date | None) -> date:
+    """The day time words count from: the call's `today`, else RAG_TODAY, else the real today."""
+    if isinstance(today, str) and today.strip():
+        try:
+            return date.fromisoformat(today.strip()[:10])
+        except ValueError:
+            raise ConfigError(f"today must be a date like 2026-03-16, got {today!r}") from None
+    if isinstance(today, date):
+        return today
+    return configured or date.today()
+
+
+def apply_period(question: str, *, since: str | None, until: str | None, sources: Sequence[str],
+                 today: date, infer: bool = True) -> AppliedPeriod:
+    """The filters and period for a question (see the module docstring)."""
+    if since or until:
+        filters = Filters(since or None, until or None, tuple(sources))
+        return AppliedPeriod(filters, {"since": since or None, "until": until or None, "expression": ""}, question,
+                             topic=question)
+    found = question_period(question, today) if infer else None
+    if found is None:
+        return AppliedPeriod(Filters(sources=tuple(sources)), None, question)
+    # Relative words ("gestern", "letzte Woche") are not what an article writes about the day; a date with
+    # numbers ("2007", "21. Januar 2022") may well be, and stays in the search.
+    absolute = any(ch.isdigit() for ch in found.expression)
+    search_text = question if absolute else without_expression(question, found) or question
+    if found.recency:  # reported as a period without dates, so it shows (and can be removed) like one
+        return AppliedPeriod(Filters(sources=tuple(sources)), {"since": None, "until": None,
+                                                               "expression": found.expression},
+                             search_text, prefer_recent=True)
+    period = found.to_dict()
+    filters = Filters(period["since"], period["until"], tuple(sources), events=True)
+    return AppliedPeriod(filters, period, search_text, topic=without_expression(question, found))
+
+
+__all__ = ["AppliedPeriod", "apply_period", "reference_day"]
