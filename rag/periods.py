@@ -68,24 +68,25 @@ def reference_day(today: date | str | None, configured: date | None) -> date:
 def apply_period(question: str, *, since: str | None, until: str | None, sources: Sequence[str],
                  today: date, infer: bool = True) -> AppliedPeriod:
     """The filters and period for a question (see the module docstring)."""
-    if since or until:
-        filters = Filters(since or None, until or None, tuple(sources))
-        return AppliedPeriod(filters, {"since": since or None, "until": until or None, "expression": ""}, question,
-                             topic=question)
     found = question_period(question, today) if infer else None
-    if found is None:
-        return AppliedPeriod(Filters(sources=tuple(sources)), None, question)
     # Relative words ("gestern", "letzte Woche") are not what an article writes about the day; a date with
     # numbers ("2007", "21. Januar 2022") may well be, and stays in the search.
-    absolute = any(ch.isdigit() for ch in found.expression)
+    absolute = found is None or any(ch.isdigit() for ch in found.expression)
     search_text = question if absolute else without_expression(question, found) or question
+    topic = without_expression(question, found) if found is not None else question
+    if since or until:  # explicit dates win over the question's
+        filters = Filters(since or None, until or None, tuple(sources))
+        return AppliedPeriod(filters, {"since": since or None, "until": until or None, "expression": ""},
+                             search_text, topic=topic)
+    if found is None:
+        return AppliedPeriod(Filters(sources=tuple(sources)), None, question, topic=question)
     if found.recency:  # reported as a period without dates, so it shows (and can be removed) like one
         return AppliedPeriod(Filters(sources=tuple(sources)), {"since": None, "until": None,
                                                                "expression": found.expression},
-                             search_text, prefer_recent=True)
+                             search_text, prefer_recent=True, topic=topic)
     period = found.to_dict()
     filters = Filters(period["since"], period["until"], tuple(sources), events=True)
-    return AppliedPeriod(filters, period, search_text, topic=without_expression(question, found))
+    return AppliedPeriod(filters, period, search_text, topic=topic)
 
 
 __all__ = ["AppliedPeriod", "apply_period", "reference_day"]

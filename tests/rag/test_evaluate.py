@@ -53,6 +53,7 @@ def test_eval_metrics_on_a_tiny_set(tmp_path: Path) -> None:
     assert metrics["recall@1"] == 1.0 and metrics["mrr@10"] == 1.0
     assert metrics["citation_support"] == 1.0 and metrics["answer_containment"] == 1.0
     assert metrics["unanswered_rate"] == 0.0
+    assert metrics["supported_sentences"] == 1.0  # extractive sentences are quotes
     for key in ("recall@5", "recall@10", "chunk_recall@1", "retrieval_ms_p50", "retrieval_ms_p95",
                 "answer_ms_p50", "answer_ms_p95"):
         assert key in metrics

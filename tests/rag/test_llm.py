@@ -74,6 +74,16 @@ def test_unsupported_cited_sentence_is_flagged_not_cited(settings: Settings) -> 
     assert "[?]" in answer.text and "[1]" not in answer.text
     assert answer.citations == [] and not answer.answered
     assert any("[?]" in notice for notice in answer.notices)
+    (claim,) = answer.claims
+    assert claim.citations == () and claim.support < 0.5
+
+
+def test_claims_carry_their_support(settings: Settings) -> None:
+    model = ScriptedChatModel(reply=lambda m: cite_demands(m) + " Frankreich zahlt Moskau zehn Milliarden Euro [1].")
+    answer = assistant_with(settings, model).answer("Welche Forderungen stellte Moskau?")
+    supported, made_up = answer.claims[0], answer.claims[-1]
+    assert supported.citations == (1,) and supported.support >= 0.5 and supported.text in answer.text
+    assert made_up.citations == () and made_up.support < 0.5 and f"{made_up.text} [?]" in answer.text
 
 
 def test_prompt_injection_in_a_passage_stays_data(settings: Settings) -> None:

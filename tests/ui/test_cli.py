@@ -64,6 +64,37 @@ def test_ingest_list_ask_remove_with_the_real_model(capsys: pytest.CaptureFixtur
     assert json.loads(out)["answered"] is False and json.loads(out)["citations"] == []
 
 
+@pytest.mark.slow
+def test_news_questions_with_today_groups_and_stories(capsys: pytest.CaptureFixture[str]) -> None:
+    news = Path(__file__).parents[1] / "data" / "news.jsonl"
+    code, out, _ = run(capsys, "ingest", str(news), "--json")
+    assert code == 0 and json.loads(out)["added"] == 24
+
+    code, out, _ = run(capsys, "ask", "Was geschah letzte Woche bei der Linie 12?", "--today", "2026-03-16",
+                       "--json")
+    data = json.loads(out)
+    assert data["period"] == {"since": "2026-03-09", "until": "2026-03-15", "expression": "letzte Woche"}
+    assert data["claims"] and all(set(c) == {"text", "citations", "support"} for c in data["claims"])
+    code, out, _ = run(capsys, "ask", "Was geschah letzte Woche bei der Linie 12?", "--today", "2026-03-16")
+    assert out.startswith("Zeitraum: 09.03.2026–15.03.2026 („letzte Woche“)")
+    code, out, _ = run(capsys, "ask", "Was geschah letzte Woche bei der Linie 12?", "--no-period", "--json")
+    assert json.loads(out)["period"] is None
+
+    code, out, _ = run(capsys, "ask", "Wie hoch war die Inflation im Februar laut Schnellschätzung?",
+                       "--no-period")
+    assert "auch berichtet von: " in out
+
+    code, out, _ = run(capsys, "list")
+    copies = [line for line in out.splitlines() if line.startswith("= ")]
+    assert len(copies) == 3 and any("kurier-2026-03-02-wasserrohrbruch-guertel " in line for line in copies)
+    code, out, _ = run(capsys, "list", "--json")
+    assert sum(a["copy_of"] is not None for a in json.loads(out)) == 3
+    code, out, _ = run(capsys, "status")
+    assert "2 told by several articles (3 copies)" in out
+    code, out, err = run(capsys, "ask", "Was geschah gestern?", "--today", "16.03.2026")
+    assert code == 2 and "today must be a date like 2026-03-16" in err
+
+
 def test_bad_inputs_fail_alone_and_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     empty = tmp_path / "leer.txt"
     empty.write_text("")
