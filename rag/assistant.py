@@ -16,7 +16,7 @@ import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.cite import Draft, MeaningSupport, check_llm_answer, judged_support, render
+from rag.cite import Draft, MeaningSupport, check_llm_answer, corroborate, judged_support, render
 from rag.config import Settings, get_settings
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError, LLMError
@@ -240,9 +240,11 @@ class Assistant:
         clock = time.perf_counter()
         passages = self._passages(request)
         focus = terms(request.base) if request.query != request.base else ()
-        sentences = select_sentences(request.query, passages, self._idf(request), focus, self._similarity(request))
+        idf = self._idf(request)
+        sentences = select_sentences(request.query, passages, idf, focus, self._similarity(request))
         drafts = [Draft(passages[s.passage].text[s.start : s.end], [s.passage], {s.passage: (s.start, s.end)})
                   for s in sentences]
+        corroborate(drafts, passages, idf, request.query)
         if self._dated(request, [passages[s.passage] for s in sentences]):
             for draft in drafts:
                 day = sentence_day(draft.text, passages[draft.passages[0]].published)

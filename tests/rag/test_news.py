@@ -211,3 +211,13 @@ def test_extractive_claims_are_quotes_with_their_citations(assistant: Assistant)
     assert data["claims"][0] == {"text": answer.claims[0].text, "citations": list(answer.claims[0].citations),
                                  "support": 1.0}
     assert data["period"] is None and "also_in" in data["citations"][0]
+
+
+@pytest.mark.slow
+def test_a_point_two_outlets_report_cites_both(assistant: Assistant) -> None:
+    answer = assistant.answer("Wie viele Haushalte waren beim Sturm ohne Strom?", infer_period=False)
+    assert {c.source for c in answer.citations} == {"Salzburger Nachrichten", "ORF"}
+    assert answer.claims[0].citations == (1, 2) and "8.500" in answer.claims[0].text
+    figures = assistant.answer("Wie viele Einsätze hatte die Feuerwehr beim Sturm Lisbeth?", infer_period=False)
+    for claim in figures.claims:  # "146 Einsätze" (SN) and "rund 150" (ORF) do not corroborate each other
+        assert len(claim.citations) == 1
