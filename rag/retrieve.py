@@ -4,25 +4,31 @@ and a relevance measure that says when the corpus holds nothing on the question.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
-from itertools import islice
 from typing import Any
 
 import numpy as np
 
 from rag.config import Settings
-from rag.errors import ConfigError
+from rag.filters import EVENT_DAYS_LISTED, Filters
 from rag.language import detect_language
 from rag.lexical import LexicalIndex
+from rag.passages import (
+    CAP_YIELD,
+    CONTEXT_CHARS,
+    CONTEXT_SENTENCES,
+    SAME_STORY,
+    Passage,
+    merge_neighbours,
+    newest_first,
+    one_copy_per_story,
+    with_context,
+)
 from rag.profiles import profile_for
 from rag.relevance import CoverageJudge, Evidence, Judge, best_coverage
-from rag.schema import published_day
 from rag.store import Store
-from rag.text import sentence_spans, terms
+from rag.text import terms
 
 DenseEntry = tuple[float, str, dict[str, Any]]  # (cosine similarity, text, metadata)
 CANDIDATES = 50  # per side, before fusion
@@ -30,114 +36,11 @@ CANDIDATES = 50  # per side, before fusion
 # which news reports in the opening paragraph (inverted pyramid): the opening chunk gets this share of the best
 # score on top. Questions naming more leave ranking to the terms.
 LEAD_PRIOR = 0.5
-# A chunk can end one sentence before the fact: the sentence that matches the question names the topic and the
-# next one answers it ("... zwei bisher unbekannte Kladen des Y. pestis-Genoms ..." | "Diese wurden als Y. p.
-# orientalis und Y. p. medievalis identifiziert"). Each passage runs on to the end of its paragraph, by at most
-# this many sentences and characters, so a cited passage reads as a whole (measured on the dev set: citation
-# support +2 questions, answer containment +2).
-CONTEXT_SENTENCES = 2
-CONTEXT_CHARS = 400
-# The cap makes room for other articles only when they are real alternatives: a capped chunk scoring more
-# than twice as high as the next other article's keeps its slot (measured on the dev set: recall@1 0.950 →
-# 0.954).
-CAP_YIELD = 0.5
-# Copies of one story give their passages nearly the same score (the same words; only the length norm differs):
-# the representative's passage stands for the story when it scores at least this share of the best copy's.
-SAME_STORY = 0.9
 # A digest of a period reads at most this many chunks per article it shows (articles have 3-4 chunks).
 DIGEST_CHUNKS = 4
 # The relevance floor judges the best five passages, whatever k is: the floor means the same for every --k,
 # and more passages would only add chances of a match by accident.
 JUDGED = 5
-
-
-# A period from the question also matches chunks that mention a day in it (reported later); Chroma matches such
-# a day by value, so periods up to this many days list their days, longer ones match by publication date only.
-EVENT_DAYS_LISTED = 62
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Date range (ISO dates, inclusive) and outlets; empty means no restriction. With `events` (a period read
-    from the question), a chunk is in the range when its article was published in it or it mentions a day in it
-    (`Chunk.event_days`), and undated articles are kept: they cannot be placed in time, and a question's "2007"
-    may be what an undated text is about. Explicit --since / --until keep dated articles only."""
-
-    since: str | None = None
-    until: str | None = None
-    sources: tuple[str, ...] = ()
-    events: bool = False
-
-    def __post_init__(self) -> None:
-        for name in ("since", "until"):
-            value = getattr(self, name)
-            if value:
-                try:
-                    date.fromisoformat(value[:10])
-                except ValueError:
-                    raise ConfigError(f"--{name} must be a date like 2022-01-21, got {value!r}") from None
-
-    @property
-    def since_day(self) -> int:
-        return published_day(self.since or "")
-
-    @property
-    def until_day(self) -> int:
-        return published_day(self.until or "")
-
-    def event_days(self) -> list[int]:
-        """The days of the range as `published_day` numbers, when events count and the range is short enough."""
-        if not (self.events and self.since and self.until):
-            return []
-        first, last = date.fromisoformat(self.since[:10]), date.fromisoformat(self.until[:10])
-        if not 0 <= (last - first).days < EVENT_DAYS_LISTED:
-            return []
-        return [published_day((first + timedelta(days=n)).isoformat()) for n in range((last - first).days + 1)]
-
-    def chroma_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        published: list[dict[str, Any]] = []
-        if self.since_day:
-            published.append({"published_day": {"$gte": self.since_day}})
-        if self.until_day:
-            published.append({"published_day": {"$lte": self.until_day}})
-            published.append({"published_day": {"$gt": 0}})
-        if self.events and published:
-            in_range = published[0] if len(published) == 1 else {"$and": published}
-            mentioned = [{"event_days": {"$contains": day}} for day in self.event_days()]
-            clauses.append({"$or": [in_range, {"published_day": {"$eq": 0}}, *mentioned]})
-        else:
-            clauses += published
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A retrieved stretch of one article (one chunk, or neighbouring chunks merged)."""
-
-    chunk_id: str
-    article_id: str
-    title: str
-    source: str
-    published: str
-    url: str
-    text: str
-    start: int
-    end: int
-    subheading: str
-    score: float
-    chunk_ids: tuple[str, ...] = ()
-    also_in: tuple[dict[str, str], ...] = ()  # other copies of this story (see `rag.dedup`), never cited apart
-
-    @classmethod
-    def from_chunk(cls, chunk_id: str, text: str, meta: dict[str, Any], score: float) -> Passage:
-        return cls(chunk_id, str(meta["article_id"]), str(meta.get("title", "")), str(meta.get("source", "")),
-                   str(meta.get("published", "")), str(meta.get("url", "")), text, int(meta["start"]),
-                   int(meta["end"]), str(meta.get("subheading", "")), score, (chunk_id,))
 
 
 @dataclass
@@ -353,48 +256,6 @@ class Retriever:
         return sorted(chosen + overflow[: k - len(chosen)], key=lambda p: -p.score)
 
 
-def one_copy_per_story(candidates: list[Passage], catalog: dict[str, Any], stories: dict[str, list[Any]]
-                       ) -> list[Passage]:
-    """Copies of one story (`rag.dedup`) are one source: only one copy's passages stay, each listing the other
-    copies in `also_in`. The copy that stands for the story is its representative (the most complete, then the
-    earliest) when one of its passages scores at least SAME_STORY of the story's best, else the best-scoring."""
-    def story_of(passage: Passage) -> str:
-        info = catalog.get(passage.article_id)
-        return info.story if info is not None else passage.article_id
-
-    best: dict[str, Passage] = {}
-    for passage in candidates:
-        best.setdefault(story_of(passage), passage)
-    standing: dict[str, str] = {}
-    for story, top in best.items():
-        members = stories.get(story, [])
-        if len(members) < 2:
-            continue
-        first = members[0].id
-        near = any(p.article_id == first and p.score >= SAME_STORY * top.score for p in candidates)
-        standing[story] = first if near else top.article_id
-    kept = []
-    for passage in candidates:
-        story = story_of(passage)
-        if story not in standing:
-            kept.append(passage)
-        elif passage.article_id == standing[story]:
-            copies = tuple({"article_id": m.id, "source": m.source, "published": m.published, "url": m.url}
-                           for m in stories[story] if m.id != passage.article_id)
-            kept.append(replace(passage, also_in=copies))
-    return kept
-
-
-def newest_first(candidates: list[Passage]) -> list[Passage]:
-    """The real alternatives (at least CAP_YIELD of the best score) newest first, each given the best score so
-    the order holds; the rest after them, by score."""
-    best = candidates[0].score
-    alternatives = [p for p in candidates if p.score >= CAP_YIELD * best]
-    alternatives.sort(key=lambda p: p.published[:10], reverse=True)
-    rest = [p for p in candidates if p.score < CAP_YIELD * best]
-    return [replace(p, score=best - 1e-6 * rank) for rank, p in enumerate(alternatives)] + rest
-
-
 def _committed(meta: dict[str, Any], catalog: dict[str, Any] | None) -> bool:
     """Whether a chunk belongs to the article version the registry holds (a lexical index being rebuilt may
     still name chunks of a replaced version until Chroma's old chunks are deleted)."""
@@ -404,53 +265,7 @@ def _committed(meta: dict[str, Any], catalog: dict[str, Any] | None) -> bool:
     return info is not None and info.version == meta.get("version")
 
 
-def merge_neighbours(passages: Sequence[Passage]) -> list[Passage]:
-    """Join passages of one article whose spans overlap or touch, so a cited passage reads as a whole.
-
-    The merged passage takes the rank and score of its best part.
-    """
-    merged: list[Passage] = []
-    for passage in passages:
-        for i, kept in enumerate(merged):
-            touching = passage.start <= kept.end + 2 and kept.start <= passage.end + 2
-            if kept.article_id == passage.article_id and touching:
-                merged[i] = _join(kept, passage)
-                break
-        else:
-            merged.append(passage)
-    return merged
-
-
-def _join(a: Passage, b: Passage) -> Passage:
-    first, second = (a, b) if a.start <= b.start else (b, a)
-    if second.end <= first.end:
-        text, end = first.text, first.end
-    else:
-        gap = second.start - first.end
-        joiner = "" if gap < 0 else "\n\n" if gap == 2 else " "  # chunks part at paragraph breaks or spaces
-        text = first.text + joiner + second.text[max(0, first.end - second.start):]
-        end = second.end
-    return replace(first, text=text, end=end, score=max(a.score, b.score), chunk_id=a.chunk_id,
-                   chunk_ids=a.chunk_ids + b.chunk_ids, subheading=first.subheading)
-
-
-_BLANK_LINE = re.compile(r"\n\s*\n")
-
-
-def with_context(passage: Passage, article_text: str) -> Passage:
-    """The passage run on to the end of its paragraph (CONTEXT_SENTENCES / CONTEXT_CHARS at most).
-
-    Unchanged when the article text no longer holds the passage at its span (the article was replaced since
-    the passage was found)."""
-    if article_text[passage.start : passage.end] != passage.text:
-        return passage
-    blank_line = _BLANK_LINE.search(article_text, passage.end)
-    paragraph_end = blank_line.start() if blank_line else len(article_text)
-    end = passage.end
-    for _, sentence_end in islice(sentence_spans(article_text, passage.end, paragraph_end), CONTEXT_SENTENCES):
-        if sentence_end - passage.end > CONTEXT_CHARS:
-            break
-        end = sentence_end
-    if end == passage.end:
-        return passage
-    return replace(passage, text=article_text[passage.start : end], end=end)
+# Filters and passages live in their own modules; their names stay importable from here.
+__all__ = ["CANDIDATES", "CAP_YIELD", "CONTEXT_CHARS", "CONTEXT_SENTENCES", "EVENT_DAYS_LISTED", "JUDGED",
+           "LEAD_PRIOR", "SAME_STORY", "Filters", "Passage", "Retrieval", "Retriever", "merge_neighbours",
+           "newest_first", "one_copy_per_story", "with_context"]
