@@ -27,8 +27,8 @@ from rag.config import Settings, get_settings
 from rag.errors import ConfigError
 from ui.i18n import Texts
 from ui.web_actions import Actions, new_session, staging_dir
-from ui.web_render import RENDER_CSS, article_rows, esc, placeholder_html, report_html, status_html
-from ui.web_style import CSS, THEME
+from ui.web_render import article_rows, esc, placeholder_html, report_html, status_html
+from ui.web_style import CSS, RENDER_CSS, THEME
 
 log = logging.getLogger("newsrag.web")
 

@@ -24,30 +24,6 @@ from ui.i18n import Texts
 FULL_ARTICLE_CHARS = 6000  # shorter articles are shown whole when a source is expanded
 CONTEXT_CHARS = 1500  # otherwise this much text on each side of the passage
 
-# The look of what this module adds to the chat and the evidence panel (served after `ui.web_style.CSS`).
-# `#nr-chat .options` restyles Gradio's own option buttons under the last answer as a small chip (the period's ✕).
-RENDER_CSS = """
-.nr-period { margin-bottom: 6px; }
-.nr-chip {
-  display: inline-block; padding: 1px 10px; border-radius: 999px; font-size: var(--text-sm);
-  background: var(--color-accent-soft); border: 1px solid var(--border-color-accent);
-}
-.nr-weak { text-decoration: underline dotted var(--error-text-color); text-underline-offset: 3px; cursor: help; }
-.nr-lines { margin: 4px 0; padding-left: 1.3em; }
-.nr-lines li { margin: 2px 0; }
-.nr-also { color: var(--body-text-color-subdued); font-size: var(--text-sm); margin: -2px 0 6px; }
-.nr-also a { color: var(--link-text-color); }
-#nr-chat .options {
-  display: flex; flex-wrap: wrap; justify-content: flex-start; gap: 6px; margin: 0; max-width: 100%;
-  padding: 0 var(--spacing-xxl) var(--spacing-lg);
-}
-#nr-chat .options .option {
-  width: auto; max-width: none; flex-direction: row; padding: 2px 12px; border-radius: 999px;
-  border-style: solid; font-size: var(--text-sm);
-}
-"""
-
-
 def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
