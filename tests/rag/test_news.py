@@ -221,3 +221,13 @@ def test_a_point_two_outlets_report_cites_both(assistant: Assistant) -> None:
     figures = assistant.answer("Wie viele Einsätze hatte die Feuerwehr beim Sturm Lisbeth?", infer_period=False)
     for claim in figures.claims:  # "146 Einsätze" (SN) and "rund 150" (ORF) do not corroborate each other
         assert len(claim.citations) == 1
+
+
+@pytest.mark.slow
+def test_english_questions_get_periods_and_timelines(assistant: Assistant) -> None:
+    inflation = assistant.answer("What was Austria's inflation rate in February?")
+    assert inflation.period == {"since": "2026-02-01", "until": "2026-02-28", "expression": "in February"}
+    assert "2.6%" in inflation.text and inflation.text.startswith("27 Feb 2026: ")
+    timeline = assistant.answer("How did the Graz tram line 12 develop?")
+    assert timeline.text.startswith("Timeline by date:\n- 07 Oct 2025: ")
+    assert len(timeline.citations) >= 4 and set(cited(timeline)) <= LINE_12
