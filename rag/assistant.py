@@ -189,6 +189,10 @@ class Assistant:
                 return digest
         if not self._has_answer(request):
             return self._unanswered(request)
+        return self._answer_found(request)
+
+    def _answer_found(self, request: Request) -> Answer:
+        """The answer from the passages retrieved: a timeline, an LLM's or an extractive one."""
         if request.timeline:
             return self._timeline(request)
         if request.mode == "llm":
@@ -211,14 +215,16 @@ class Assistant:
         if not catalog:
             text = self._text(request, "empty")
         elif request.scope.period and (request.scope.period["since"] or request.scope.period["until"]):
-            text = self._outside_period(request, catalog)
+            return self._outside_period(request, catalog)
         else:
             text = self._text(request, "nothing")
         return Answer(text, False, [], request.question, request.mode, timings=request.timings,
                       period=request.scope.period)
 
-    def _outside_period(self, request: Request, catalog: dict[str, Any]) -> str:
-        """Nothing in the period: say so, name the period the corpus covers, and when the topic does appear."""
+    def _outside_period(self, request: Request, catalog: dict[str, Any]) -> Answer:
+        """Nothing in the period: say so, name the period the corpus covers, and when the topic does appear;
+        then the answer from those other days, so an archive asked "am Freitag" still shows what it holds (the
+        chip's ✕ asks again without the period)."""
         period = request.scope.period or {}
         parts = [self._text(request, "outside", period=format_period(
             period.get("since"), period.get("until"), str(period.get("expression") or ""), request.language))]
@@ -228,13 +234,20 @@ class Assistant:
                                     last=format_day(days[-1], request.language)))
         unrestricted = replace(request.scope.filters, since=None, until=None, events=False)
         elsewhere = self.retriever.retrieve(request.query, k=request.k, filters=unrestricted)
-        if elsewhere.passages and elsewhere.relevance >= self.retriever.floor:
-            found = sorted({p.published[:10] for p in elsewhere.passages[:JUDGED] if p.published and
-                            self.retriever.passage_relevance(request.query, p, elsewhere) >= ON_TOPIC})
-            if found:
-                parts.append(self._text(request, "found_at", days=", ".join(
-                    format_day(day, request.language) for day in found)))
-        return " ".join(parts)
+        if not (elsewhere.passages and elsewhere.relevance >= self.retriever.floor):
+            return Answer(" ".join(parts), False, [], request.question, request.mode, timings=request.timings,
+                          period=request.scope.period)
+        found = sorted({p.published[:10] for p in elsewhere.passages[:JUDGED] if p.published and
+                        self.retriever.passage_relevance(request.query, p, elsewhere) >= ON_TOPIC})
+        if found:
+            parts.append(self._text(request, "found_at", days=", ".join(
+                format_day(day, request.language) for day in found)))
+        if not request.scope.from_question:  # --since / --until are the user's explicit limit: no answer beyond
+            return Answer(" ".join(parts), False, [], request.question, request.mode, timings=request.timings,
+                          period=request.scope.period)
+        request.retrieval = elsewhere
+        answer = self._answer_found(request)
+        return replace(answer, text=f"{' '.join(parts)}\n\n{answer.text}" if answer.answered else " ".join(parts))
 
     def _extractive(self, request: Request, notice: str | None = None) -> Answer:
         clock = time.perf_counter()
