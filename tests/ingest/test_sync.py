@@ -187,9 +187,7 @@ def test_feed_book_add_change_remove(settings: Settings) -> None:
 @pytest.mark.parametrize("settings", ["server"], indirect=True)
 def test_the_server_lease_keeps_a_second_sync_out_and_is_released(settings: Settings) -> None:
     first, second = FeedBook(settings), FeedBook(settings)  # two processes sharing one Chroma server
-    with first.sync_lock():
-        with pytest.raises(SyncBusyError):
-            with second.sync_lock():
-                pass
+    with first.sync_lock(), pytest.raises(SyncBusyError), second.sync_lock():
+        pass
     with second.sync_lock():  # released: the next sync gets it
         assert first.all() == []  # the lease record is not a feed
