@@ -3,6 +3,7 @@ broken entries and feeds, the cap, the schedule, politeness and the lock."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -191,3 +192,23 @@ def test_the_server_lease_keeps_a_second_sync_out_and_is_released(settings: Sett
         pass
     with second.sync_lock():  # released: the next sync gets it
         assert first.all() == []  # the lease record is not a feed
+
+
+def test_the_background_thread_syncs_due_feeds_until_stopped(server: LocalServer, settings: Settings,
+                                                             embedder: FakeEmbedder) -> None:
+    store = Store(settings, embedder)
+    a1 = server.add("/a1.html", Route(page("Wien plant weniger Autos")))
+    FeedBook(settings).add(server.add("/feed.xml", feed_route([(a1, "Eins")], "v1")), every="30s")
+    done: list[SyncReport] = []
+    syncer = BackgroundSync(store, check_every=0.05, on_sync=done.append)
+    syncer.start()
+    try:
+        for _ in range(200):
+            if done:
+                break
+            threading.Event().wait(0.05)
+    finally:
+        syncer.stop()
+    assert done and done[0].added == [article_id_for_url(a1)]
+    assert all(report.feeds == 0 for report in done[1:])  # not due again for 30 s
+    assert article_id_for_url(a1) in store.catalog()  # the store the chat answers from sees it
