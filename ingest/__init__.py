@@ -14,14 +14,17 @@ from collections.abc import Iterable, Sequence
 from ingest.chunk import chunk_article
 from ingest.index import Indexer, IngestReport, Progress, reindex
 from ingest.load import Fetcher, iter_articles, load_text
+from ingest.sync import BackgroundSync, SyncReport, sync_feeds
 from rag.config import Settings, get_settings
 from rag.schema import Article
 from rag.store import Store
 
 __all__ = [
+    "BackgroundSync",
     "Fetcher",
     "Indexer",
     "IngestReport",
+    "SyncReport",
     "chunk_article",
     "ingest",
     "ingest_articles",
@@ -29,6 +32,7 @@ __all__ = [
     "load_text",
     "reindex",
     "remove",
+    "sync_feeds",
 ]
 
 

@@ -6,8 +6,12 @@ with a one-line reason, so a batch can report it and continue.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from urllib.parse import urlsplit
 
@@ -34,6 +38,12 @@ class FetchResult:
     url: str  # after redirects
     content: bytes
     content_type: str  # the Content-Type header, "" when absent
+    status: int = 200  # 304 when a conditional GET found the resource unchanged (then `content` is empty)
+    headers: Mapping[str, str] = field(default_factory=dict)  # the response headers (lower-case names)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
 
     @property
     def charset(self) -> str | None:
@@ -84,6 +94,7 @@ class Fetcher:
         max_mb: float = 20.0,
         user_agent: str = USER_AGENT,
         transport: httpx.BaseTransport | None = None,
+        host_delay: float = 0.0,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = int(max_mb * 1024 * 1024)
@@ -91,6 +102,7 @@ class Fetcher:
         self._user_agent = user_agent
         self._transport = transport
         self._client: httpx.Client | None = None
+        self.pacer = HostPacer(host_delay)
 
     def _http(self) -> httpx.Client:
         if self._client is None:
@@ -102,9 +114,13 @@ class Fetcher:
             )
         return self._client
 
-    def get(self, url: str) -> FetchResult:
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> FetchResult:
+        """GET `url`; `headers` e.g. If-None-Match for a conditional GET (a 304 comes back, not raised)."""
+        self.pacer.wait(_host(url))
         try:
-            with self._http().stream("GET", url) as response:
+            with self._http().stream("GET", url, headers=dict(headers or {})) as response:
+                if response.status_code == 304:
+                    return FetchResult(str(response.url), b"", "", 304, dict(response.headers))
                 if response.status_code >= 400:
                     raise InputError(url, f"HTTP {response.status_code} {response.reason_phrase}".strip())
                 length = response.headers.get("content-length", "")
@@ -115,7 +131,8 @@ class Fetcher:
                     body += piece
                     if len(body) > self.max_bytes:
                         raise InputError(url, self._too_large())
-                return FetchResult(str(response.url), bytes(body), response.headers.get("content-type", ""))
+                return FetchResult(str(response.url), bytes(body), response.headers.get("content-type", ""),
+                                   response.status_code, dict(response.headers))
         except httpx.TimeoutException:
             raise InputError(url, f"timed out after {self.timeout:g} s") from None
         except httpx.ConnectError as exc:
@@ -142,6 +159,27 @@ class Fetcher:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+class HostPacer:
+    """Politeness: at least `delay` seconds between the starts of two requests to one host (thread-safe)."""
+
+    def __init__(self, delay: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.delay = delay
+        self._clock, self._sleep = clock, sleep
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, host: str) -> None:
+        if self.delay <= 0:
+            return
+        with self._lock:  # reserve our slot first, so two threads never get the same one
+            now = self._clock()
+            start = max(now, self._next.get(host, now))
+            self._next[host] = start + self.delay
+        if start > now:
+            self._sleep(start - now)
 
 
 def _host(url: str) -> str:
@@ -228,6 +266,8 @@ class FeedEntry:
     title: str = ""
     published: str = ""
     authors: tuple[str, ...] = ()
+    key: str = ""  # what identifies the entry across fetches: its guid/id, else its link
+    fingerprint: str = ""  # a hash of what the feed says about it: changes when the entry is updated
 
 
 def parse_feed(content: bytes) -> list[FeedEntry]:
@@ -242,7 +282,14 @@ def parse_feed(content: bytes) -> list[FeedEntry]:
         authors = split_authors(
             [a.get("name", "") for a in entry.get("authors", [])] or entry.get("author", "")
         )
-        entries.append(
-            FeedEntry(entry.get("link", ""), normalize_text(entry.get("title", "")), published, authors)
-        )
+        link = entry.get("link", "")
+        entries.append(FeedEntry(link, normalize_text(entry.get("title", "")), published, authors,
+                                 str(entry.get("id") or link), _fingerprint(entry)))
     return entries
+
+
+def _fingerprint(entry: Mapping[str, object]) -> str:
+    """Feeds mark an update by a new `updated` date, title or summary; the page itself is not fetched to tell."""
+    # dict.get: feedparser's own get() maps a missing `updated` to `published` with a DeprecationWarning
+    parts = [str(dict.get(entry, name, "")) for name in ("link", "title", "updated", "published", "summary")]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]

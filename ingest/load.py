@@ -19,13 +19,13 @@ from urllib.parse import urlsplit
 
 from ingest.clean import CleanText, clean_news_text, decode_bytes, first_sentence_title, looks_binary
 from ingest.dates import parse_date
-from ingest.fetch import Fetcher, FetchResult, Page, extract_page, parse_feed, split_authors
+from ingest.fetch import FeedEntry, Fetcher, FetchResult, Page, extract_page, parse_feed, split_authors
 from ingest.ids import article_id_for_url, clean_url, clip, hash_id, slugify
 from ingest.records import Record, read_csv, read_json, read_jsonl, read_markdown
 from rag.errors import InputError
 from rag.schema import Article
 
-__all__ = ["FetchResult", "Fetcher", "iter_articles", "load_file", "load_text", "load_url"]
+__all__ = ["FetchResult", "Fetcher", "iter_articles", "load_entry", "load_file", "load_text", "load_url"]
 
 SINGLE_ARTICLE = (".txt", ".md", ".html", ".htm", ".json")
 STREAMED = (".jsonl", ".csv")  # read record by record, so their size is not limited
@@ -240,16 +240,18 @@ def load_url(url: str, *, source: str | None = None, fetcher: Fetcher) -> Iterat
     if not entries:
         yield InputError(url, "the feed has no entries")
     for number, entry in enumerate(entries, start=1):
-        if not entry.link:
-            yield InputError(f"{url}#{number}", "feed entry has no link")
-            continue
-        try:
-            page = fetcher.get(entry.link)
-        except InputError as error:
-            yield error
-            continue
-        entry_meta = Meta(entry.title, source or "", "", entry.published, entry.authors)
-        yield _response_article(page, entry.link, entry_meta)
+        yield load_entry(entry, f"{url}#{number}", source=source, fetcher=fetcher)
+
+
+def load_entry(entry: FeedEntry, label: str, *, source: str | None = None, fetcher: Fetcher) -> Result:
+    """The article a feed entry links to (its page fetched and extracted); `label` names a link-less entry."""
+    if not entry.link:
+        return InputError(label, "feed entry has no link")
+    try:
+        page = fetcher.get(entry.link)
+    except InputError as error:
+        return error
+    return _response_article(page, entry.link, Meta(entry.title, source or "", "", entry.published, entry.authors))
 
 
 def _response_article(response: FetchResult, origin: str, known: Meta) -> Result:

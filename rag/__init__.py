@@ -18,7 +18,9 @@ from rag.errors import (
     NotFoundError,
     RagError,
     StoreError,
+    SyncBusyError,
 )
+from rag.feeds import FeedBook, FeedState
 from rag.retrieve import Filters, Passage, Retrieval, Retriever
 from rag.schema import Answer, Article, Chunk, Citation
 from rag.status import IndexStatus, index_status
@@ -32,6 +34,8 @@ __all__ = [
     "Chunk",
     "Citation",
     "ConfigError",
+    "FeedBook",
+    "FeedState",
     "Filters",
     "IndexBusyError",
     "IndexStatus",
@@ -46,6 +50,7 @@ __all__ = [
     "Settings",
     "Store",
     "StoreError",
+    "SyncBusyError",
     "answer",
     "get_settings",
     "index_status",

@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     ui_max_upload_mb: int = Field(50, ge=1)
     ui_language: Literal["de", "en"] = Field("de", description="language of the web app's texts")
 
+    # Feeds (`newsrag feeds`, `newsrag sync`, the chat's background sync). Politeness: one request per host every
+    # feed_host_delay seconds, a timeout, a size cap per page, and at most feed_max_entries pages per feed and sync.
+    feed_every: str = Field("15m", pattern=r"^\d+[smhd]$", description="default interval of a new feed (30s 15m 1h 1d)")
+    feed_max_entries: int = Field(50, ge=1, le=10_000, description="entry pages fetched per feed and sync at most")
+    feed_host_delay: float = Field(1.0, ge=0.0, le=60.0, description="seconds between two requests to one host")
+    feed_timeout: float = Field(15.0, gt=0, description="seconds before a feed or page request is given up")
+    feed_max_page_mb: float = Field(20.0, gt=0, description="largest feed or page body downloaded")
+    feed_contact: str = Field("", description="URL or e-mail put in the User-Agent so site owners can reach you")
+    feed_background: bool = Field(True, description="`newsrag chat` syncs due feeds in the background")
+
     @field_validator("chroma_url", "llm_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:

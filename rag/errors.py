@@ -8,7 +8,8 @@ Every message is one line that says what went wrong and what to do about it.
     ├── InputError           one input could not be read or turned into an article (names the input)
     ├── StoreError           the index cannot be opened or written
     │   ├── ModelMismatchError   the collection was built with another embedding model
-    │   └── IndexBusyError       another process is writing the embedded index
+    │   ├── IndexBusyError       another process is writing the embedded index
+    │   └── SyncBusyError        another feed sync of the same index is running
     ├── NotFoundError        an article id that is not in the index
     └── LLMError             the chat endpoint is down, slow or answered nonsense
 """
@@ -43,6 +44,10 @@ class ModelMismatchError(StoreError):
 
 class IndexBusyError(StoreError):
     """Another process holds the write lock of the embedded index."""
+
+
+class SyncBusyError(StoreError):
+    """Another process (or thread) is syncing the feeds of this index."""
 
 
 class NotFoundError(RagError):

@@ -8,10 +8,10 @@ import rag
 
 def test_rag_public_names() -> None:
     assert sorted(rag.__all__) == sorted([
-        "Answer", "Article", "ArticleInfo", "Assistant", "Chunk", "Citation", "ConfigError", "Filters",
-        "IndexBusyError", "IndexStatus", "InputError", "LLMError", "ModelMismatchError", "NotFoundError", "Passage",
-        "RagError", "Retrieval", "Retriever", "Settings", "Store", "StoreError", "answer", "get_settings",
-        "index_status",
+        "Answer", "Article", "ArticleInfo", "Assistant", "Chunk", "Citation", "ConfigError", "FeedBook", "FeedState",
+        "Filters", "IndexBusyError", "IndexStatus", "InputError", "LLMError", "ModelMismatchError", "NotFoundError",
+        "Passage", "RagError", "Retrieval", "Retriever", "Settings", "Store", "StoreError", "SyncBusyError", "answer",
+        "get_settings", "index_status",
     ])
     for name in rag.__all__:
         assert getattr(rag, name) is not None
@@ -19,8 +19,8 @@ def test_rag_public_names() -> None:
 
 def test_ingest_public_names() -> None:
     assert sorted(ingest.__all__) == sorted([
-        "Fetcher", "IngestReport", "Indexer", "chunk_article", "ingest", "ingest_articles", "iter_articles",
-        "load_text", "reindex", "remove",
+        "BackgroundSync", "Fetcher", "IngestReport", "Indexer", "SyncReport", "chunk_article", "ingest",
+        "ingest_articles", "iter_articles", "load_text", "reindex", "remove", "sync_feeds",
     ])
     for name in ingest.__all__:
         assert getattr(ingest, name) is not None
@@ -28,7 +28,7 @@ def test_ingest_public_names() -> None:
 
 def test_one_exception_tree() -> None:
     for name in ("ConfigError", "InputError", "StoreError", "ModelMismatchError", "IndexBusyError", "NotFoundError",
-                 "LLMError"):
+                 "LLMError", "SyncBusyError"):
         assert issubclass(getattr(rag, name), rag.RagError)
     assert issubclass(rag.ModelMismatchError, rag.StoreError) and issubclass(rag.IndexBusyError, rag.StoreError)
 

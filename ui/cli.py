@@ -197,10 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_extra_commands(commands: Any) -> None:
-    """ask, eval and chat live in their own modules to keep this one small."""
-    from ui import cli_answer
+    """ask, eval, chat, feeds and sync live in their own modules to keep this one small."""
+    from ui import cli_answer, cli_feeds
 
     cli_answer.register(commands)
+    cli_feeds.register(commands)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

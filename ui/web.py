@@ -5,8 +5,9 @@
     launch(settings, host=..., port=..., share=...)       `newsrag chat`: build and serve, blocks until Ctrl-C
 
 Public API endpoints (for `gradio_client`): `/ask`, `/articles`, `/status`, `/add_files`, `/add_urls`, `/add_text`,
-`/remove`; the chat's own events are private. The app holds no retrieval or answer logic: events call
-`ui.web_actions`, which calls `rag` and `ingest`; `ui.web_render` escapes everything it displays.
+`/remove`, and for feeds `/feeds`, `/add_feed`, `/remove_feed`, `/sync` (`ui.web_feeds`); the chat's own events are
+private. The app holds no retrieval or answer logic: events call `ui.web_actions` and `ui.web_feeds`, which call
+`rag` and `ingest`; `ui.web_render` escapes everything it displays.
 
 An answer restricted to a period opens with a chip ("Zeitraum: 09.03.2026–15.03.2026 („letzte Woche“)"); when the
 period came from the question's words, the last answer carries a "✕ Zeitraum entfernen" option (Gradio's chatbot
@@ -22,17 +23,20 @@ from typing import Any
 
 import gradio as gr
 
+from ingest.sync import BackgroundSync
 from rag.assistant import Assistant
 from rag.config import Settings, get_settings
 from rag.errors import ConfigError
 from ui.i18n import Texts
 from ui.web_actions import Actions, new_session, staging_dir
+from ui.web_feeds import FeedPanel, feeds_section
 from ui.web_render import article_rows, esc, placeholder_html, report_html, status_html
 from ui.web_style import CSS, RENDER_CSS, THEME
 
 log = logging.getLogger("newsrag.web")
 
 CHAT_HEIGHT = 560
+REFRESH_SECONDS = 30  # how often an open page re-reads the feed list and the corpus
 
 
 class View:
@@ -66,11 +70,13 @@ class View:
         return " ".join(current)
 
 
-def build_app(assistant: Assistant, *, language: str = "de") -> gr.Blocks:
-    """The whole app on one Assistant (its store is shared, so the chat sees corpus changes at once)."""
+def build_app(assistant: Assistant, *, language: str = "de", syncer: BackgroundSync | None = None) -> gr.Blocks:
+    """The whole app on one Assistant (its store is shared, so the chat sees corpus changes at once). `syncer`:
+    the background feed sync of `newsrag chat`, shared with the Korpus tab's "sync now"."""
     texts = Texts(language)
     actions = Actions(assistant, texts)
     view = View(actions, texts)
+    feeds = FeedPanel(assistant.store, texts, syncer)
     with gr.Blocks(title=texts["title"], analytics_enabled=False) as app:
         session = gr.State(new_session())
         gr.Markdown(f"## {texts['title']}\n{texts['subtitle']}", elem_id="nr-header")
@@ -79,12 +85,20 @@ def build_app(assistant: Assistant, *, language: str = "de") -> gr.Blocks:
                 chat = _chat_tab(texts, actions, session)
             with gr.Tab(texts["tab_corpus"], id="corpus"):
                 corpus = _corpus_tab(texts, actions, view, assistant.settings)
+                feed_parts = feeds_section(feeds, texts)
         corpus_outputs = [corpus["table"], chat["outlet"], chat["status"], corpus["overview"]]
         app.load(view.refresh, outputs=corpus_outputs, api_visibility="private")
+        app.load(feeds.rows, outputs=[feed_parts["table"]], api_visibility="private")
         corpus["refresh"].click(view.refresh, outputs=corpus_outputs, api_visibility="private")
         for event in corpus["changes"]:
             event.then(view.after_change, [corpus["report"]], [corpus["result"], *corpus_outputs],
                        api_visibility="private")
+        for event in feed_parts["changes"]:
+            event.then(view.refresh, outputs=corpus_outputs, api_visibility="private")
+        # The background sync adds articles without anyone clicking: the page looks again now and then.
+        ticker = gr.Timer(REFRESH_SECONDS)
+        ticker.tick(feeds.rows, outputs=[feed_parts["table"]], api_visibility="private")
+        ticker.tick(view.refresh, outputs=corpus_outputs, api_visibility="private")
         gr.api(actions.ask, api_name="ask")
         gr.api(actions.articles, api_name="articles")
         gr.api(actions.status, api_name="status")
@@ -256,8 +270,15 @@ def launch(settings: Settings | None = None, *, host: str = "127.0.0.1", port: i
     settings = settings or get_settings()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     stage_uploads_under_home(settings)
-    app = build_app(Assistant(settings), language=language or settings.ui_language)
-    serve(app, settings, host=host, port=port, share=share, block=True)
+    assistant = Assistant(settings)
+    syncer = BackgroundSync(assistant.store)
+    app = build_app(assistant, language=language or settings.ui_language, syncer=syncer)
+    if settings.feed_background:
+        syncer.start()  # a daemon thread: answers never wait for it, and it ends with the process
+    try:
+        serve(app, settings, host=host, port=port, share=share, block=True)
+    finally:
+        syncer.stop()
 
 
 __all__ = ["auth_pairs", "build_app", "launch", "serve", "stage_uploads_under_home"]

@@ -18,6 +18,7 @@ class Route:
     status: int = 200
     delay: float = 0.0  # seconds to wait before answering (for timeout tests)
     headers: dict[str, str] = field(default_factory=dict)
+    etag: str = ""  # sent as ETag; a request with a matching If-None-Match gets 304 Not Modified
 
 
 class LocalServer:
@@ -27,6 +28,7 @@ class LocalServer:
         self._httpd = httpd
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        self.headers: list[dict[str, str]] = []  # each request's headers, in the order of `requests`
 
     @property
     def base(self) -> str:
@@ -45,15 +47,23 @@ def _handler(server: LocalServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             server.requests.append(self.path)
+            server.headers.append(dict(self.headers.items()))
             route = server.routes.get(self.path, Route(b"not found", "text/plain", 404))
             if route.delay:
                 time.sleep(route.delay)
+            if route.etag and self.headers.get("If-None-Match") == route.etag:
+                self.send_response(304)
+                self.send_header("ETag", route.etag)
+                self.end_headers()
+                return
             try:
                 self.send_response(route.status)
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("Content-Length", str(len(route.body)))
                 for name, value in route.headers.items():
                     self.send_header(name, value)
+                if route.etag:
+                    self.send_header("ETag", route.etag)
                 self.end_headers()
                 self.wfile.write(route.body)
             except (BrokenPipeError, ConnectionResetError):

@@ -266,3 +266,25 @@ def test_llm_answers_stream_into_the_chat(tmp_path: Path, page: Any) -> None:
         final = answer.inner_text()
         assert "▍" not in final and len(final) > len(partial.replace("▍", "").strip())
         assert page.locator("#nr-evidence mark.nr-hl").count() >= 1
+
+
+def test_feed_is_subscribed_and_synced_in_the_corpus_tab(tmp_path: Path, page: Any) -> None:
+    from tests.ingest.httpserver import Route, serve
+    from tests.ingest.test_sync import feed_route
+    from tests.ingest.test_sync import page as article_page
+
+    with serve() as server, running_app(tmp_path / "home", corpus=False, feed_host_delay=0.0) as app:
+        good = server.add("/linz.html", Route(article_page("Linz baut eine neue Brücke")))
+        missing = server.url("/weg.html")
+        feed = server.add("/feed.xml", feed_route([(good, "Brücke"), (missing, "Weg")], "v1"))
+        page.goto(app.url)
+        page.get_by_role("tab", name="Korpus").click()
+        page.locator("#nr-feed-url input").fill(feed)
+        page.locator("#nr-feed-add").click()
+        expect(page.locator("#nr-feed-result")).to_contain_text("abonniert")
+        expect(page.locator("#nr-feed-table")).to_contain_text(feed)
+        page.locator("#nr-feed-sync").click()
+        expect(page.locator("#nr-feed-result")).to_contain_text("1 hinzugefügt")
+        expect(page.locator("#nr-feed-result")).to_contain_text("HTTP 404")
+        expect(page.locator("#nr-feed-table")).to_contain_text("HTTP 404")
+        expect(page.locator("#nr-articles")).to_contain_text("Linz baut eine neue Brücke")

