@@ -99,12 +99,16 @@ class IndexIdf(IdfTable):
         super().__init__({})
         self.lexical, self.field, self.docs = lexical, field, len(lexical)
         self.top = bm25_idf(1, self.docs) if self.docs else 1.0
+        self._absent: set[str] = set()  # the compound splitter asks for many substrings the corpus lacks
 
     def _lookup(self, term: str) -> float | None:
         if dict.__contains__(self, term):
             return dict.__getitem__(self, term)
+        if term in self._absent:
+            return None
         df = self.lexical.doc_freq(self.field, term)
         if not df:
+            self._absent.add(term)
             return None
         value = self[term] = bm25_idf(df, self.docs)
         return value
@@ -113,7 +117,7 @@ class IndexIdf(IdfTable):
         return isinstance(term, str) and self._lookup(term) is not None
 
     def __getitem__(self, term: str) -> float:
-        value = self._lookup(term) if not dict.__contains__(self, term) else dict.__getitem__(self, term)
+        value = self._lookup(term)
         if value is None:
             raise KeyError(term)
         return value
