@@ -2,7 +2,7 @@
 
 Everything here is read, never built: the figures come from the article registry (one cached scan), one stored
 vector, the model folder's config files and the lexical index's files on disk. In particular a stale or missing
-lexical index is reported, not rebuilt (the next question rebuilds it).
+lexical index is reported, not synced (the next question brings it up to date by the changed articles).
 """
 
 from __future__ import annotations
@@ -139,8 +139,9 @@ def _folder_dimension(folder: Path) -> int | None:
 
 
 def lexical_status(directory: Path, generation: str) -> LexicalStatus:
-    """Fresh when the files on disk were built at `generation` by this version of the analysis (what
-    `Store.lexical()` would load as it is), stale when they would be rebuilt, missing when there are none."""
+    """Fresh when the files on disk were synced at `generation` by this version of the analysis (what
+    `Store.lexical()` would use as it is), stale when the next question would sync them, missing when there are
+    none."""
     stored = LexicalFiles.stored_generation(directory)
     size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else 0
     if stored is None:

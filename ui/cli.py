@@ -149,7 +149,7 @@ def format_status(status: Any) -> list[str]:
     if status.undated:
         dates += f" ({status.undated} undated)"
     dimension = f"{e.dimension} dimensions (from the {e.dimension_from})" if e.dimension else "dimension unknown"
-    lexical_state = {"fresh": "fresh", "stale": "stale (rebuilt on the next question or `newsrag ingest`)",
+    lexical_state = {"fresh": "fresh", "stale": "stale (brought up to date on the next question or `newsrag ingest`)",
                      "missing": "missing (built on the next question or `newsrag ingest`)"}[lexical.state]
     rows = [
         ("articles", str(status.articles) if status.articles else "0: add articles with `newsrag ingest PATH_OR_URL`"),
