@@ -31,8 +31,9 @@ from rag.chroma import _VIEW, _forget_embedded_system, chroma_client
 from rag.config import Settings
 from rag.embeddings import Embedder, make_embedder
 from rag.errors import IndexBusyError, ModelMismatchError, NotFoundError, StoreError
-from rag.lexical import LexicalDoc, LexicalIndex
+from rag.lexical import LexicalIndex
 from rag.lexical_files import LexicalFiles
+from rag.lexical_sync import sync
 from rag.records import (
     ArticleInfo,
     DenseHit,
@@ -46,7 +47,6 @@ from rag.schema import Article
 
 SCHEMA_VERSION = 1
 _PAGE = 2000  # documents per Chroma `get` page when scanning
-_FETCH = 500  # article ids per Chroma `where $in` read when syncing the lexical index
 
 
 class Store:
@@ -395,48 +395,9 @@ class Store:
                                       sweep=sweep)
 
     def _sync_lexical(self, generation: str, *, rebuild: bool, sweep: bool) -> LexicalIndex:
-        """Apply to the local index what changed in the registry since its last sync: articles added, replaced
-        (another version) or removed. Nothing else is read or written."""
-        # The catalog is read after the generation token: a commit racing with us makes the index look stale.
-        catalog = self._sync_catalog(generation)
-        files = self.lexical_files
-        with files.locked():
-            if rebuild:
-                files.wipe()
-            held = files.versions()  # what the committed index holds (another process may have synced it)
-            current = {article_id: info.version for article_id, info in catalog.items()}
-            changed = [a for a, version in current.items() if held.get(a) != version]
-            # Changed articles are deleted too, not only those the state lists: after a kill between tantivy's
-            # commit and the state file, the index holds documents the state does not know of.
-            dropped = [a for a in held if a not in current] + changed
-            if dropped or sweep:
-                docs = self._lexical_docs(changed, current, whole=not held, sweep=sweep)
-                files.apply(docs, dropped, current, generation)
-            elif LexicalFiles.stored_generation(files.directory) != generation:
-                files.record(current, generation)
-        self._lexical = files.snapshot(generation, current)
+        """Apply to the local lexical index what changed in the registry since its last sync (`rag.lexical_sync`)."""
+        self._lexical = sync(self, generation, rebuild=rebuild, sweep=sweep)
         return self._lexical
-
-    def _lexical_docs(self, article_ids: list[str], versions: dict[str, str], *, whole: bool, sweep: bool
-                      ) -> Iterator[LexicalDoc]:
-        """The committed chunks of these articles, as lexical documents: by one scan of every chunk when the
-        index starts empty (or `sweep` deletes leftovers of interrupted writes on the way), else per article."""
-        wanted = set(article_ids)
-        if whole or sweep:
-            rows: Iterator[tuple[str, str, dict[str, Any]]] = self.committed_chunks(sweep=sweep)
-        else:
-            rows = self._chunks_of(article_ids)
-        for chunk_id, text, meta in rows:
-            article_id = str(meta.get("article_id"))
-            if article_id in wanted and versions.get(article_id) == meta.get("version"):
-                yield LexicalDoc(chunk_id, lexical_text(text, meta), article_id, int(meta.get("published_day", 0)),
-                                 str(meta.get("source", "")), tuple(int(d) for d in meta.get("event_days") or ()))
-
-    def _chunks_of(self, article_ids: list[str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-        for i in range(0, len(article_ids), _FETCH):
-            found = self.chunks.get(where={"article_id": {"$in": article_ids[i : i + _FETCH]}},
-                                    include=["documents", "metadatas"])
-            yield from zip(found["ids"], found["documents"], found["metadatas"], strict=True)
 
     def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
                      catalog: dict[str, ArticleInfo] | None = None) -> list[DenseHit]:
