@@ -10,7 +10,8 @@
   ask-process-100k  `newsrag ask "…" --json` as a separate process against that index: wall time and peak RSS
                     (target < 2 GiB), plus a probe process timing each cold-start step
   lexical-rebuild-100k  (with --rebuild-probe) `Store.rebuild_lexical()` in a fresh process against that index:
-                    what every `newsrag ingest`/`remove` pays at this size; time and peak RSS
+                    what `newsrag reindex --lexical` pays at this size; time and peak RSS (an ingest or removal
+                    changes the index per article: bench/incremental.py)
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/query.py [--home /tmp/bench-query] [--chunks 100000]
 
@@ -64,7 +65,7 @@ def main() -> None:
     p.add_argument("--chunks", type=int, default=100_000, help="size of the synthetic index (default 100000)")
     p.add_argument("--skip-100k", action="store_true", help="only query-1k")
     p.add_argument("--rebuild-probe", action="store_true",
-                   help="also time a lexical rebuild of the 100k index in a fresh process (about 1 min, ~4 GB)")
+                   help="also time a full lexical rebuild of the 100k index in a fresh process (~20 s)")
     args = p.parse_args()
     qa, distractors, gold = news_corpus(args.data, args.limit)
     quiet()
@@ -290,7 +291,7 @@ def ask_process(home: Path, question: str, chunks: int, runs: int = 2) -> None:
 
 def rebuild_process(home: Path, chunks: int) -> None:
     """`Store.rebuild_lexical()` in a fresh process against the 100k index: time and peak RSS."""
-    log("lexical rebuild probe (what each ingest/remove pays at this size) ...")
+    log("lexical rebuild probe (what `newsrag reindex --lexical` pays at this size) ...")
     status, out, err, wall, max_rss = run_measured([sys.executable, "-c", _REBUILD_PROBE], env=_env(home))
     result = _json_tail(out)
     if result is None:

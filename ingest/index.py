@@ -1,6 +1,6 @@
 """Write articles into the store: decide added/updated/unchanged, chunk, embed in batches, commit atomically.
 
-The lexical index is rebuilt once per run, after the last batch, not per article.
+The lexical index is synced once per run, after the last batch: only the changed articles are indexed.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ class Indexer:
                     progress(count, item)
             self._write(pending, catalog)
             if report.changed:
-                self.store.rebuild_lexical(sweep=True)
+                self.store.lexical()  # the changed articles only (`Store._sync_lexical`)
         return report
 
     def _write(self, pending: list[tuple[Article, list]], catalog: dict) -> None:

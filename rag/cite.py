@@ -125,7 +125,7 @@ def _same_point(sentence: str, figures: set[str], passage_text: str, idf: Mappin
 
 
 def _weighted_share(wanted: set[str], present: set[str], idf: Mapping[str, float]) -> float:
-    top = max(idf.values(), default=1.0)
+    top = getattr(idf, "top", None) or max(idf.values(), default=1.0)  # an index's table knows its largest
     total = sum(idf.get(t, top) for t in wanted)
     return sum(idf.get(t, top) for t in wanted & present) / total if total else 0.0
 

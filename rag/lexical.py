@@ -1,32 +1,29 @@
-"""The German lexical (BM25) index kept beside Chroma.
+"""The German lexical (BM25) index kept beside Chroma: a tantivy index, changed per article.
 
-Built from the committed chunks only, persisted under RAG_HOME, and tagged with the store generation it was
-built at, so any process can tell cheaply whether it is stale and rebuild it from Chroma's documents.
+Two text fields hold newsrag's own analysis, pre-tokenized and joined by spaces (tantivy's "whitespace"
+tokenizer splits them back unchanged): `words` the stems of `rag.text.analyze`, `grams` the character 4-grams of
+`rag.text.char_grams`. Tantivy scores each field with BM25 (k1 1.2, b 0.75, Lucene's IDF: the numbers bm25s
+used); the combination below matches the previous bm25s index's. The filter fields (publication day, outlet,
+mentioned days) are indexed, so a filter is a query rather than a mask array over all documents.
+
+This module is the reading side: `LexicalIndex` is one searcher, a snapshot that later commits do not change.
+Writing (per-article adds and deletes, the sync state) is `rag.lexical_files`.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-import bm25s
-import numpy as np
+import tantivy
 
-from rag.text import ANALYZER_VERSION, analyze, char_grams
+from rag.text import analyze, char_grams
 
-_META = "newsrag-meta.json"
-_ARRAYS = "newsrag-meta.npz"
-_GENERATION = "newsrag-generation.txt"
-_GRAMS = "grams"  # subdirectory of the character n-gram index
-_FORMAT = 3  # 3: event days per document
 # The n-gram side's weight against the word side (1.0), measured on the XQuAD-de dev set with the 10kGNAD
 # distractors: recall@1 0.90 → 0.94 and recall@5 0.946 → 0.975 over words alone (README, "Retrieval quality").
-GRAM_WEIGHT = 2.0  # tiny, so a staleness check does not parse the whole index
+GRAM_WEIGHT = 2.0
+WORDS, GRAMS = "words", "grams"
 
 
 @dataclass(frozen=True)
@@ -39,183 +36,165 @@ class LexicalDoc:
     event_days: tuple[int, ...] = ()  # days the chunk mentions (`Chunk.event_days`)
 
 
-class LexicalIndex:
-    """BM25 over stemmed German words plus BM25 over character 4-grams (for compounds), with per-document
-    metadata arrays for filtering."""
+def schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("chunk_id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("article_id", stored=True, tokenizer_name="raw")  # the unit of deletes
+    builder.add_text_field(WORDS, tokenizer_name="whitespace", index_option="freq")  # BM25 needs no positions
+    builder.add_text_field(GRAMS, tokenizer_name="whitespace", index_option="freq")
+    builder.add_integer_field("published_day", stored=True, indexed=True, fast=True)
+    builder.add_text_field("source", tokenizer_name="raw")  # casefolded, for the outlet filter
+    builder.add_integer_field("event_days", indexed=True)  # one value per mentioned day
+    return builder.build()
 
-    def __init__(
-        self,
-        bm25: bm25s.BM25 | None,
-        grams: bm25s.BM25 | None,
-        chunk_ids: Sequence[str],
-        article_ids: Sequence[str],
-        published_days: np.ndarray,
-        sources: Sequence[str],
-        generation: str,
-        event_offsets: np.ndarray | None = None,
-        event_days: np.ndarray | None = None,
-    ) -> None:
-        self.bm25 = bm25
-        self.grams = grams
-        self.chunk_ids = list(chunk_ids)
-        self.article_ids = np.asarray(article_ids, dtype=object)
-        self.published_days = np.asarray(published_days, dtype=np.int64)
-        self.sources = np.asarray(sources, dtype=object)
+
+def document(doc: LexicalDoc) -> tantivy.Document:
+    out = tantivy.Document()
+    out.add_text("chunk_id", doc.chunk_id)
+    out.add_text("article_id", doc.article_id)
+    out.add_text(WORDS, " ".join(analyze(doc.text)))
+    out.add_text(GRAMS, " ".join(char_grams(doc.text)))
+    out.add_integer("published_day", int(doc.published_day))
+    out.add_text("source", doc.source.casefold())
+    for day in doc.event_days:
+        out.add_integer("event_days", int(day))
+    return out
+
+
+def bm25_idf(doc_freq: int, docs: int) -> float:
+    """Lucene's BM25 IDF, the one tantivy scores with (and bm25s did)."""
+    return math.log(1 + (docs - doc_freq + 0.5) / (doc_freq + 0.5))
+
+
+class LexicalIndex:
+    """One snapshot of the index: search, filters, periods and document frequencies."""
+
+    def __init__(self, index: tantivy.Index | None, generation: str, versions: dict[str, str]) -> None:
+        self.index = index
         self.generation = generation
-        # Days each document mentions, flat: document i's are event_days[event_offsets[i]:event_offsets[i + 1]].
-        self.event_offsets = (np.zeros(len(self.chunk_ids) + 1, dtype=np.int64) if event_offsets is None
-                              else np.asarray(event_offsets, dtype=np.int64))
-        self.event_days = np.zeros(0, dtype=np.int64) if event_days is None else np.asarray(event_days, np.int64)
-        self._vocab: dict[str, int] = dict(bm25.vocab_dict) if bm25 is not None else {}
-        self._gram_vocab: dict[str, int] = dict(grams.vocab_dict) if grams is not None else {}
+        self.versions = versions  # article id → the version whose chunks this snapshot holds
+        self.searcher = index.searcher() if index is not None else None
+        self.schema = index.schema if index is not None else None
 
     def __len__(self) -> int:
-        return len(self.chunk_ids)
+        return self.searcher.num_docs if self.searcher is not None else 0
 
-    @classmethod
-    def build(cls, docs: Iterable[LexicalDoc], generation: str, *, k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
-        docs = list(docs)
-        if not docs:
-            return cls(None, None, [], [], np.zeros(0, dtype=np.int64), [], generation)
-        bm25 = bm25s.BM25(k1=k1, b=b)
-        # An empty token list would break bm25s; a placeholder token matches no query.
-        bm25.index([analyze(d.text) or ["\x00"] for d in docs], show_progress=False)
-        grams = bm25s.BM25(k1=k1, b=b)
-        grams.index([char_grams(d.text) or ["\x00"] for d in docs], show_progress=False)
-        return cls(
-            bm25,
-            grams,
-            [d.chunk_id for d in docs],
-            [d.article_id for d in docs],
-            np.array([d.published_day for d in docs], dtype=np.int64),
-            [d.source for d in docs],
-            generation,
-            np.cumsum([0] + [len(d.event_days) for d in docs], dtype=np.int64),
-            np.array([day for d in docs for day in d.event_days], dtype=np.int64),
-        )
+    @property
+    def article_ids(self) -> list[str]:
+        return sorted(self.versions)
 
-    def filter_mask(
-        self, *, since: int = 0, until: int = 0, sources: Sequence[str] | None = None, events: bool = False
-    ) -> np.ndarray | None:
-        """A 0/1 weight per document for the filters, or None when nothing is filtered. With `events`, a document
-        is in the date range also when it mentions a day in it."""
-        if not (since or until or sources):
-            return None
-        keep = np.ones(len(self), dtype=bool)
-        if since or until:
-            keep &= self._in_range(self.published_days, since, until)
-            if events:  # see `Filters`: mentioned days count, undated documents stay
-                keep |= (self.published_days == 0) | self.period_docs(since, until)[1]
-        if sources:
-            wanted = {s.casefold() for s in sources}
-            keep &= np.array([s.casefold() in wanted for s in self.sources], dtype=bool)
-        return keep.astype(np.float32)
-
-    def period_docs(self, since: int, until: int) -> tuple[np.ndarray, np.ndarray]:
-        """(published in the range, mentions a day in it): two boolean arrays over the documents."""
-        published = self._in_range(self.published_days, since, until) & (self.published_days > 0)
-        mentions = np.zeros(len(self), dtype=bool)
-        hits = np.flatnonzero(self._in_range(self.event_days, since, until))
-        mentions[np.searchsorted(self.event_offsets, hits, side="right") - 1] = True
-        return published, mentions
-
-    @staticmethod
-    def _in_range(days: np.ndarray, since: int, until: int) -> np.ndarray:
-        keep = days > 0 if until else np.ones(len(days), dtype=bool)
-        if since:
-            keep &= days >= since
-        if until:
-            keep &= days <= until
-        return keep
-
-    def scores(self, query: str, mask: np.ndarray | None = None) -> np.ndarray:
-        """Score of every document in 0..1: the word and n-gram BM25 scores, each divided by its best,
-        weighted 1 : GRAM_WEIGHT. 0 where the mask excludes a document."""
-        if self.bm25 is None or self.grams is None:
-            return np.zeros(0, dtype=np.float32)
-        combined = np.zeros(len(self), dtype=np.float32)
-        for index, vocab, tokens, weight in (
-            (self.bm25, self._vocab, analyze(query), 1.0),
-            (self.grams, self._gram_vocab, char_grams(query), GRAM_WEIGHT),
-        ):
-            known = [t for t in tokens if t in vocab]
-            if known:
-                side = index.get_scores(known)
-                if mask is not None:
-                    side = side * mask
-                best = float(side.max())
-                if best > 0:
-                    combined += weight * side / best
-        return combined / (1.0 + GRAM_WEIGHT)
-
-    def search(self, query: str, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
-        """(document index, score) of the best k documents with a positive score."""
-        scores = self.scores(query, mask)
-        if scores.size == 0:
+    def documents(self) -> list[tuple[str, str]]:
+        """(chunk id, article id) of every document the snapshot holds, read from the index itself (a check for
+        tests and `newsrag status`, linear in the index size)."""
+        if self.searcher is None or not len(self):
             return []
-        k = min(k, scores.size)
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        hits = self.searcher.search(tantivy.Query.all_query(), len(self), count=False).hits
+        docs = [self.searcher.doc(address) for _, address in hits]
+        return [(str(d.get_first("chunk_id")), str(d.get_first("article_id"))) for d in docs]
 
-    # --- persistence: write to a temporary directory, then swap it in, so readers never see half a file.
-    def save(self, directory: Path) -> None:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".tmp-", dir=directory.parent))
-        try:
-            if self.bm25 is not None and self.grams is not None:
-                self.bm25.save(str(tmp), show_progress=False)
-                self.grams.save(str(tmp / _GRAMS), show_progress=False)
-            np.savez(tmp / _ARRAYS, published_days=self.published_days, event_offsets=self.event_offsets,
-                     event_days=self.event_days)
-            meta = {
-                "generation": self.generation,
-                "chunk_ids": self.chunk_ids,
-                "article_ids": list(self.article_ids),
-                "sources": list(self.sources),
-                "empty": self.bm25 is None,
-                "format": _FORMAT,
-                "analyzer": ANALYZER_VERSION,
-            }
-            (tmp / _META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-            (tmp / _GENERATION).write_text(self.generation, encoding="utf-8")
-            old = directory.with_name(directory.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            if directory.exists():
-                os.replace(directory, old)
-            os.replace(tmp, directory)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+    def doc_freq(self, field: str, term: str) -> int:
+        return self.searcher.doc_freq(field, term) if self.searcher is not None else 0
 
-    @classmethod
-    def load(cls, directory: Path) -> LexicalIndex | None:
-        """The persisted index, or None when there is none or it cannot be read (then rebuild)."""
-        try:
-            meta = json.loads((directory / _META).read_text(encoding="utf-8"))
-            if meta.get("format") != _FORMAT or meta.get("analyzer") != ANALYZER_VERSION:
-                return None  # written by an older version or analysis: rebuild
-            arrays = np.load(directory / _ARRAYS)
-            bm25 = None if meta["empty"] else bm25s.BM25.load(str(directory), show_progress=False)
-            grams = None if meta["empty"] else bm25s.BM25.load(str(directory / _GRAMS), show_progress=False)
-        except (OSError, ValueError, KeyError):
+    # --- filters: queries that score 0, so they change which documents count but not their scores
+    def filter_mask(self, *, since: int = 0, until: int = 0, sources: Sequence[str] | None = None,
+                    events: bool = False) -> tantivy.Query | None:
+        """The documents the filters keep, as a query, or None when nothing is filtered. With `events`, a
+        document is in the date range also when it mentions a day in it (undated documents stay: `Filters`)."""
+        if not (since or until or sources) or self.schema is None:
             return None
-        return cls(bm25, grams, meta["chunk_ids"], meta["article_ids"], arrays["published_days"], meta["sources"],
-                   meta["generation"], arrays["event_offsets"], arrays["event_days"])
+        must: list[tantivy.Query] = []
+        if since or until:
+            published = self._day_range("published_day", since, until)
+            if events:
+                published = tantivy.Query.boolean_query([
+                    (tantivy.Occur.Should, published),
+                    (tantivy.Occur.Should, self._day_range("published_day", 0, 0, exact=0)),
+                    (tantivy.Occur.Should, self._day_range("event_days", since, until)),
+                ])
+            must.append(published)
+        if sources:
+            must.append(self._sources(sources))
+        joined = must[0] if len(must) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
+        return tantivy.Query.const_score_query(joined, 0.0)
 
-    @staticmethod
-    def loadable(directory: Path) -> bool:
-        """Whether `load` would read the index in `directory` as it is: written in this format by this version
-        of the analysis (cheap: reads the small metadata file only)."""
-        try:
-            meta = json.loads((directory / _META).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return meta.get("format") == _FORMAT and meta.get("analyzer") == ANALYZER_VERSION
+    def _day_range(self, field: str, since: int, until: int, *, exact: int | None = None) -> tantivy.Query:
+        """Days in since..until, as `_in_range` did: with an upper bound, undated (0) documents fall out."""
+        if exact is not None:
+            low, high = exact, exact
+        else:
+            low = since if since else (1 if until else None)
+            high = until if until else None
+        if low is None and high is None:
+            return tantivy.Query.all_query()
+        return tantivy.Query.range_query(self.schema, field, tantivy.FieldType.Integer, low, high)
 
-    @staticmethod
-    def stored_generation(directory: Path) -> str | None:
-        try:
-            return (directory / _GENERATION).read_text(encoding="utf-8")
-        except OSError:
+    def _sources(self, sources: Sequence[str]) -> tantivy.Query:
+        return tantivy.Query.term_set_query(self.schema, "source", sorted({s.casefold() for s in sources}))
+
+    # --- scoring
+    def search(self, query: str, k: int, mask: tantivy.Query | None = None) -> list[tuple[str, float]]:
+        """(chunk id, score in 0..1) of the best k documents with a positive score: the word and n-gram BM25
+        scores, each divided by its best among the documents the mask keeps, weighted 1 : GRAM_WEIGHT."""
+        if self.searcher is None or not len(self):
+            return []
+        sides: list[tantivy.Query] = []
+        for field, tokens, weight in ((WORDS, analyze(query), 1.0), (GRAMS, char_grams(query), GRAM_WEIGHT)):
+            side = self._terms(field, tokens)
+            best = self._best(side, mask) if side is not None else 0.0
+            if best > 0:
+                sides.append(tantivy.Query.boost_query(side, weight / best / (1.0 + GRAM_WEIGHT)))
+        if not sides:
+            return []
+        combined = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in sides])
+        found = self.searcher.search(self._within(combined, mask), k, count=False).hits
+        return [(self._chunk_id(address), float(score)) for score, address in found if score > 0]
+
+    def _terms(self, field: str, tokens: list[str]) -> tantivy.Query | None:
+        """A sum of BM25 term scores; a token repeated in the question counts as often as it is repeated."""
+        known = [t for t in tokens if self.searcher.doc_freq(field, t)]  # type: ignore[union-attr]
+        if not known:
             return None
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, t)) for t in known])
+
+    def _within(self, query: tantivy.Query, mask: tantivy.Query | None) -> tantivy.Query:
+        if mask is None:
+            return query
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, mask)])
+
+    def _best(self, side: tantivy.Query, mask: tantivy.Query | None) -> float:
+        hits = self.searcher.search(self._within(side, mask), 1, count=False).hits  # type: ignore[union-attr]
+        return float(hits[0][0]) if hits else 0.0
+
+    def _chunk_id(self, address: tantivy.DocAddress) -> str:
+        return str(self.searcher.doc(address).get_first("chunk_id"))  # type: ignore[union-attr]
+
+    # --- periods
+    def reported(self, since: int, until: int, sources: Sequence[str] | None, limit: int
+                 ) -> tuple[list[str], set[str]]:
+        """Chunks of a period, at most `limit`: those that mention a day of it first, then those published in
+        it, each newest first; and which of them mention it."""
+        if self.searcher is None or not len(self):
+            return [], set()
+        mentions = self._day_range("event_days", since, until)
+        published = tantivy.Query.boolean_query([
+            (tantivy.Occur.Must, self._day_range("published_day", since, until)),
+            (tantivy.Occur.Must, self._day_range("published_day", 1, 0)),
+            (tantivy.Occur.MustNot, mentions),
+        ])
+        ordered: list[str] = []
+        mentioning: set[str] = set()
+        for kind, query in (("mentions", mentions), ("published", published)):
+            if sources:
+                query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query),
+                                                     (tantivy.Occur.Must, self._sources(sources))])
+            room = limit - len(ordered)
+            if room <= 0:
+                break
+            hits = self.searcher.search(query, room, count=False, order_by_field="published_day",
+                                        order=tantivy.Order.Desc).hits
+            ids = [self._chunk_id(address) for _, address in hits]
+            if kind == "mentions":
+                mentioning.update(ids)
+            ordered += [i for i in ids if i not in ordered]
+        return ordered, mentioning

@@ -14,11 +14,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-import numpy as np
-
-from rag.lexical import LexicalIndex
+from rag.lexical import GRAMS, WORDS, LexicalIndex, bm25_idf
 from rag.text import char_grams, compound_parts, inside_credit, terms
 
 
@@ -93,36 +90,59 @@ class IdfTable(dict[str, float]):
         return found
 
 
+class IndexIdf(IdfTable):
+    """IDF per term of one lexical index snapshot, read from tantivy's document frequencies on first use and
+    cached: the vocabulary of 100k chunks is never copied into Python. The largest IDF, the weight of terms the
+    corpus has never seen, is that of a term in one document (every corpus of more than a few chunks has one)."""
+
+    def __init__(self, lexical: LexicalIndex, field: str) -> None:
+        super().__init__({})
+        self.lexical, self.field, self.docs = lexical, field, len(lexical)
+        self.top = bm25_idf(1, self.docs) if self.docs else 1.0
+        self._absent: set[str] = set()  # the compound splitter asks for many substrings the corpus lacks
+
+    def _lookup(self, term: str) -> float | None:
+        if dict.__contains__(self, term):
+            return dict.__getitem__(self, term)
+        if term in self._absent:
+            return None
+        df = self.lexical.doc_freq(self.field, term)
+        if not df:
+            self._absent.add(term)
+            return None
+        value = self[term] = bm25_idf(df, self.docs)
+        return value
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._lookup(term) is not None
+
+    def __getitem__(self, term: str) -> float:
+        value = self._lookup(term)
+        if value is None:
+            raise KeyError(term)
+        return value
+
+    def get(self, term: str, default: float | None = None) -> float | None:  # type: ignore[override]
+        value = self._lookup(term)
+        return default if value is None else value
+
+
 def gram_idf(lexical: LexicalIndex) -> IdfTable:
-    """IDF per character 4-gram, computed once per lexical index (cached on it)."""
-    return _cached_idf(lexical, "_gram_idf_cache", lexical.grams)
+    """IDF per character 4-gram of this index snapshot (cached on it)."""
+    return _cached_idf(lexical, "_gram_idf_cache", GRAMS)
 
 
 def lexical_idf(lexical: LexicalIndex) -> IdfTable:
-    """IDF per stem, computed once per lexical index (cached on it)."""
-    return _cached_idf(lexical, "_idf_cache", lexical.bm25)
+    """IDF per stem of this index snapshot (cached on it)."""
+    return _cached_idf(lexical, "_idf_cache", WORDS)
 
 
-def _cached_idf(lexical: LexicalIndex, attribute: str, index: Any) -> IdfTable:
+def _cached_idf(lexical: LexicalIndex, attribute: str, field: str) -> IdfTable:
     cached = getattr(lexical, attribute, None)
     if cached is None:
-        cached = _idf(index, len(lexical))
+        cached = IndexIdf(lexical, field)
         setattr(lexical, attribute, cached)
     return cached
-
-
-def _idf(index: Any, n: int) -> IdfTable:
-    """BM25's IDF for every vocabulary entry of a bm25s index (document frequencies from its CSC matrix)."""
-    if index is None:
-        return IdfTable({})
-    doc_freqs = np.diff(index.scores["indptr"]) if "indptr" in index.scores else None
-    idf: dict[str, float] = {}
-    for term, column in index.vocab_dict.items():
-        if doc_freqs is not None and column >= len(doc_freqs):
-            continue  # bm25s's placeholder for empty documents has no column
-        df = int(doc_freqs[column]) if doc_freqs is not None else 1
-        idf[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
-    return IdfTable(idf)
 
 
 # --- the judgement: does the corpus answer the question? ------------------------------------------------------
@@ -186,5 +206,5 @@ class FittedJudge(Judge):
         return model.probability(evidence.coverage, evidence.cosine)
 
 
-__all__ = ["CoverageJudge", "Evidence", "FittedJudge", "IdfTable", "Judge", "Logistic", "best_coverage",
+__all__ = ["CoverageJudge", "Evidence", "FittedJudge", "IdfTable", "IndexIdf", "Judge", "Logistic", "best_coverage",
            "gram_idf", "lexical_idf", "query_coverage"]

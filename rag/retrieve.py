@@ -124,16 +124,8 @@ class Retriever:
         article the chunk that mentions a day of the period, else the opening chunk of an article published in
         it; mentions first, then the newest; one copy per story."""
         lexical, catalog = self.store.snapshot()
-        published, mentions = lexical.period_docs(filters.since_day, filters.until_day)
-        if filters.sources:
-            wanted = {s.casefold() for s in filters.sources}
-            allowed = np.array([s.casefold() in wanted for s in lexical.sources], dtype=bool)
-            published, mentions = published & allowed, mentions & allowed
-        # Newest first within each kind, and no more chunks read than a digest of `limit` articles can use.
-        order = [i for kind in (mentions, published & ~mentions)
-                 for i in sorted(np.flatnonzero(kind), key=lambda i: -lexical.published_days[i])]
-        ids = list(dict.fromkeys(lexical.chunk_ids[i] for i in order))[: limit * DIGEST_CHUNKS]
-        mentioning = {lexical.chunk_ids[i] for i in np.flatnonzero(mentions)}
+        ids, mentioning = lexical.reported(filters.since_day, filters.until_day, filters.sources,
+                                           limit * DIGEST_CHUNKS)
         found = self.store.get_chunks(ids)
         best: dict[str, tuple[int, tuple[bool, int], Passage]] = {}  # article → (rank, preference, passage)
         for rank, cid in enumerate(ids):
@@ -196,7 +188,7 @@ class Retriever:
     def _lexical(self, lexical: LexicalIndex, query: str, filters: Filters) -> dict[str, float]:
         mask = lexical.filter_mask(since=filters.since_day, until=filters.until_day, sources=filters.sources,
                                    events=filters.events)
-        return {lexical.chunk_ids[i]: score for i, score in lexical.search(query, CANDIDATES, mask)}
+        return dict(lexical.search(query, CANDIDATES, mask))
 
     def _fuse(self, lex: dict[str, float], dense: dict[str, DenseEntry], trust: float = 1.0
               ) -> list[tuple[str, float]]:

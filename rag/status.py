@@ -2,7 +2,7 @@
 
 Everything here is read, never built: the figures come from the article registry (one cached scan), one stored
 vector, the model folder's config files and the lexical index's files on disk. In particular a stale or missing
-lexical index is reported, not rebuilt (the next question rebuilds it).
+lexical index is reported, not synced (the next question brings it up to date by the changed articles).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from rag.config import get_settings
 from rag.errors import RagError
-from rag.lexical import LexicalIndex
+from rag.lexical_files import LexicalFiles
 from rag.store import Store
 
 
@@ -139,13 +139,14 @@ def _folder_dimension(folder: Path) -> int | None:
 
 
 def lexical_status(directory: Path, generation: str) -> LexicalStatus:
-    """Fresh when the files on disk were built at `generation` by this version of the analysis (what
-    `Store.lexical()` would load as it is), stale when they would be rebuilt, missing when there are none."""
-    stored = LexicalIndex.stored_generation(directory)
+    """Fresh when the files on disk were synced at `generation` by this version of the analysis (what
+    `Store.lexical()` would use as it is), stale when the next question would sync them, missing when there are
+    none."""
+    stored = LexicalFiles.stored_generation(directory)
     size = sum(p.stat().st_size for p in directory.rglob("*") if p.is_file()) if directory.is_dir() else 0
     if stored is None:
         return LexicalStatus("missing", str(directory), size)
-    fresh = stored == generation and LexicalIndex.loadable(directory)
+    fresh = stored == generation and LexicalFiles.loadable(directory)
     return LexicalStatus("fresh" if fresh else "stale", str(directory), size)
 
 

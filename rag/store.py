@@ -7,8 +7,9 @@ Consistency rules (so a crash or Ctrl-C never leaves half an article visible):
 - old versions are deleted after the commit; leftovers of an interrupted write are invisible and are swept
   by the next write or rebuild.
 Every commit writes a new random generation token into the chunk collection's metadata; the lexical index
-remembers the token it was built at, which makes staleness a single metadata read (also across processes
-sharing one Chroma server).
+remembers the token it was synced at, which makes staleness a single metadata read (also across processes
+sharing one Chroma server). A stale lexical index is brought up to date by the difference between the registry's
+article versions and the versions it holds (`rag.lexical_files`): only changed articles are read and indexed.
 """
 
 from __future__ import annotations
@@ -20,157 +21,32 @@ import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 
+from rag.chroma import _VIEW, _forget_embedded_system, chroma_client
 from rag.config import Settings
-from rag.dedup import Member, representative
 from rag.embeddings import Embedder, make_embedder
 from rag.errors import IndexBusyError, ModelMismatchError, NotFoundError, StoreError
-from rag.lexical import LexicalDoc, LexicalIndex
-from rag.schema import Article, Chunk
+from rag.lexical import LexicalIndex
+from rag.lexical_files import LexicalFiles
+from rag.lexical_sync import sync
+from rag.records import (
+    ArticleInfo,
+    DenseHit,
+    PreparedArticle,
+    dense_text,
+    lexical_text,
+    registry_metadata,
+    representative_first,
+)
+from rag.schema import Article
 
 SCHEMA_VERSION = 1
 _PAGE = 2000  # documents per Chroma `get` page when scanning
-
-
-@dataclass(frozen=True)
-class ArticleInfo:
-    """An article as the registry knows it (without its text)."""
-
-    id: str
-    title: str
-    source: str
-    url: str
-    published: str
-    version: str
-    chunks: int
-    authors: tuple[str, ...] = ()
-    agencies: tuple[str, ...] = ()
-    ingested_at: str = ""
-    origin: str = ""
-    group: str = ""  # copies of one story share a group (see `rag.dedup`); "" for articles stored before groups
-    length: int = 0  # characters of text: the most complete copy represents its group
-
-    @property
-    def story(self) -> str:
-        """The group this article belongs to (itself alone when it has none)."""
-        return self.group or self.id
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["authors"] = list(self.authors)
-        data["agencies"] = list(self.agencies)
-        return data
-
-    @classmethod
-    def from_metadata(cls, article_id: str, meta: dict[str, Any]) -> ArticleInfo:
-        return cls(
-            id=article_id,
-            title=str(meta.get("title", "")),
-            source=str(meta.get("source", "")),
-            url=str(meta.get("url", "")),
-            published=str(meta.get("published", "")),
-            version=str(meta.get("version", "")),
-            chunks=int(meta.get("chunks", 0)),
-            authors=tuple(json.loads(str(meta.get("authors", "[]")))),
-            agencies=tuple(json.loads(str(meta.get("agencies", "[]")))),
-            ingested_at=str(meta.get("ingested_at", "")),
-            origin=str(meta.get("origin", "")),
-            group=str(meta.get("group", "")),
-            length=int(meta.get("length", 0)),
-        )
-
-
-@dataclass(frozen=True)
-class PreparedArticle:
-    """An article ready to write: its chunks, the texts to embed and (once embedded) the vectors."""
-
-    article: Article
-    chunks: list[Chunk]
-    vectors: np.ndarray
-    group: str = ""  # the story group it joins (its own id when it copies nothing)
-    signature: str = ""  # its MinHash (`rag.dedup.signature`), kept so later copies can find it
-
-
-@dataclass(frozen=True)
-class DenseHit:
-    chunk_id: str
-    text: str
-    metadata: dict[str, Any]
-    score: float  # cosine similarity
-
-
-def chroma_client(settings: Settings) -> Any:
-    """An embedded PersistentClient under RAG_HOME, or an HttpClient when RAG_CHROMA_URL is set."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname or "localhost",
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-        except Exception as exc:
-            raise StoreError(
-                f"cannot reach the Chroma server at {settings.chroma_url} ({exc}); start it with "
-                f"`chroma run --path DIR --port {url.port or 8000}` or unset RAG_CHROMA_URL"
-            ) from None
-    path = settings.home / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-class _ProcessView:
-    """What this process knows about each embedded index path.
-
-    An embedded Chroma keeps its vector index in memory, so a commit by another process (a `newsrag ingest`
-    while the web app runs) is invisible to our dense search until the path's Chroma system is reopened. We
-    notice such commits by a generation token we did not write, and reopen once per token.
-    """
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.written: set[str] = set()
-        self.seen: dict[str, str] = {}
-        self.epoch: dict[str, int] = {}
-
-    def foreign(self, path: str, generation: str) -> bool:
-        with self.lock:
-            if generation in self.written or self.seen.get(path, generation) == generation:
-                self.seen[path] = generation
-                return False
-            self.seen[path] = generation
-            self.epoch[path] = self.epoch.get(path, 0) + 1
-            return True
-
-    def wrote(self, path: str, generation: str) -> None:
-        with self.lock:
-            self.written.add(generation)
-            self.seen[path] = generation
-
-
-_VIEW = _ProcessView()
-
-
-def _forget_embedded_system(path: Path) -> None:
-    """Drop the cached Chroma system of `path` so the next client reads the files afresh."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    for identifier in list(SharedSystemClient._identifier_to_system):
-        if identifier == str(path):
-            SharedSystemClient._identifier_to_system.pop(identifier, None)
-            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
 
 
 class Store:
@@ -186,8 +62,9 @@ class Store:
         self._chunks: Any = None
         self._registry: Any = None
         self._lexical: LexicalIndex | None = None
-        # One rebuild at a time per store: at 100k chunks a rebuild takes a minute and 4 GB, so threads that find
-        # the index stale while another thread rebuilds it answer from the previous index instead of piling up.
+        self._lexical_files: LexicalFiles | None = None
+        # One lexical sync at a time per store: threads that find the index stale while another thread syncs it
+        # answer from the previous snapshot instead of piling up (a full rebuild at 100k chunks takes a while).
         self._rebuild_lock = threading.Lock()
         self._catalog: dict[str, ArticleInfo] | None = None
         self._catalog_generation: str | None = None
@@ -200,6 +77,12 @@ class Store:
         if self._client is None:
             self._client = chroma_client(self.settings)
         return self._client
+
+    @property
+    def lexical_files(self) -> LexicalFiles:
+        if self._lexical_files is None:
+            self._lexical_files = LexicalFiles(self.lexical_dir)
+        return self._lexical_files
 
     @property
     def lexical_dir(self) -> Path:
@@ -404,7 +287,7 @@ class Store:
             ids=[p.article.id for p in prepared],
             embeddings=np.ones((len(prepared), 1), dtype=np.float32),  # the registry is looked up by id only
             documents=[p.article.text for p in prepared],
-            metadatas=[_registry_metadata(p, now) for p in prepared],
+            metadatas=[registry_metadata(p, now) for p in prepared],
         )
 
     def _delete_stale_chunks(self, current: dict[str, str]) -> int:
@@ -467,6 +350,7 @@ class Store:
                 self.client.delete_collection(name)
         self._chunks = self._registry = None
         self._lexical = self._catalog = None
+        self._lexical_files = None
 
     # --- reading ------------------------------------------------------------------------------------------
     def committed_chunks(self, *, sweep: bool = False) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -483,12 +367,13 @@ class Store:
             self.chunks.delete(ids=orphans)
 
     def lexical(self) -> LexicalIndex:
-        """The lexical index at the current generation: in memory, from disk, or rebuilt from Chroma."""
+        """The lexical index at the current generation, brought up to date by the difference against the
+        registry."""
         return self._lexical_at(self.generation())
 
     def _lexical_at(self, generation: str) -> LexicalIndex:
-        """The index at `generation`, brought up to date by this thread, or, while another thread is doing
-        that, the previous index (its hits are checked against the catalog, so nothing removed is cited)."""
+        """The index at `generation`, synced by this thread, or, while another thread is syncing, the previous
+        snapshot (its hits are checked against the catalog, so nothing removed is cited)."""
         previous = self._lexical
         if previous is not None and previous.generation == generation:
             return previous
@@ -498,34 +383,21 @@ class Store:
             current = self._lexical
             if current is not None and current.generation == generation:
                 return current  # another thread finished it while we waited
-            if LexicalIndex.stored_generation(self.lexical_dir) == generation:
-                loaded = LexicalIndex.load(self.lexical_dir)
-                if loaded is not None and loaded.generation == generation:
-                    self._lexical = loaded
-                    return loaded
-            return self._rebuild_lexical(generation, sweep=False)
+            return self._sync_lexical(generation, rebuild=False, sweep=False)
         finally:
             self._rebuild_lock.release()
 
     def rebuild_lexical(self, generation: str | None = None, *, sweep: bool = False) -> LexicalIndex:
-        """Rebuild the lexical index from Chroma's committed documents (waits for a rebuild in progress)."""
+        """Rebuild the lexical index from Chroma's committed documents (`newsrag reindex --lexical`; by itself
+        only when the analysis changes). Waits for a sync in progress."""
         with self._rebuild_lock:
-            return self._rebuild_lexical(generation, sweep=sweep)
+            return self._sync_lexical(self.generation() if generation is None else generation, rebuild=True,
+                                      sweep=sweep)
 
-    def _rebuild_lexical(self, generation: str | None, *, sweep: bool) -> LexicalIndex:
-        # Read the token before the documents: a commit racing with us then makes the index look stale.
-        generation = self.generation() if generation is None else generation
-        docs = [
-            LexicalDoc(chunk_id, lexical_text(text, meta), str(meta["article_id"]),
-                       int(meta.get("published_day", 0)), str(meta.get("source", "")),
-                       tuple(int(day) for day in meta.get("event_days") or ()))
-            for chunk_id, text, meta in self.committed_chunks(sweep=sweep)
-        ]
-        index = LexicalIndex.build(docs, generation)
-        with contextlib.suppress(OSError):  # a read-only home still answers; it just rebuilds next time
-            index.save(self.lexical_dir)
-        self._lexical = index
-        return index
+    def _sync_lexical(self, generation: str, *, rebuild: bool, sweep: bool) -> LexicalIndex:
+        """Apply to the local lexical index what changed in the registry since its last sync (`rag.lexical_sync`)."""
+        self._lexical = sync(self, generation, rebuild=rebuild, sweep=sweep)
+        return self._lexical
 
     def dense_search(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None,
                      catalog: dict[str, ArticleInfo] | None = None) -> list[DenseHit]:
@@ -553,30 +425,7 @@ class Store:
                 zip(found["ids"], found["documents"], found["metadatas"], strict=True)}
 
 
-def representative_first(members: Sequence[ArticleInfo]) -> list[ArticleInfo]:
-    """A group's articles with the one that stands for it first (the most complete, then the earliest)."""
-    chosen = representative([Member(m.id, m.length, m.published) for m in members])
-    return sorted(members, key=lambda m: (m.id != chosen, m.published, m.id))
 
-
-def lexical_text(text: str, meta: dict[str, Any]) -> str:
-    """What BM25 indexes for a chunk: the article title, the subheading and the text. The title tells which
-    article a chunk belongs to (measured: recall@1 0.86 → 0.90 on the dev set)."""
-    return "\n".join(part for part in (str(meta.get("title") or ""), str(meta.get("subheading") or ""), text)
-                     if part)
-
-
-def dense_text(text: str, title: str) -> str:
-    """What the embedding model reads for a chunk: the title gives a short passage its topic."""
-    return f"{title}\n{text}" if title else text
-
-
-def _registry_metadata(p: PreparedArticle, now: str) -> dict[str, Any]:
-    a = p.article
-    return {
-        "title": a.title, "source": a.source, "url": a.url, "published": a.published, "version": a.hash,
-        "chunks": len(p.chunks), "authors": json.dumps(list(a.authors), ensure_ascii=False),
-        "agencies": json.dumps(list(a.agencies), ensure_ascii=False), "ingested_at": now, "origin": a.origin,
-        "subheadings": json.dumps([list(pair) for pair in a.subheadings], ensure_ascii=False),
-        "group": p.group or a.id, "signature": p.signature, "length": len(a.text),
-    }
+# Moved to their own modules; their names stay importable from here.
+__all__ = ["SCHEMA_VERSION", "ArticleInfo", "DenseHit", "PreparedArticle", "Store", "chroma_client", "dense_text",
+           "lexical_text", "representative_first"]

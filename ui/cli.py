@@ -107,6 +107,12 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     from rag.store import Store
 
     settings = _settings()
+    if args.lexical:  # the lexical index only, from Chroma's documents: no model, no re-embedding
+        store = Store(settings, check_model=False)
+        with store.write_lock():
+            index = store.rebuild_lexical(sweep=True)
+        print(f"rebuilt the lexical index: {len(index)} chunks of {len(index.versions)} article(s)")
+        return EXIT_OK
     update, close = _progress_bar(sys.stderr.isatty(), len(Store(settings, check_model=False).catalog()))
     try:
         report = reindex(settings, progress=update)
@@ -143,7 +149,7 @@ def format_status(status: Any) -> list[str]:
     if status.undated:
         dates += f" ({status.undated} undated)"
     dimension = f"{e.dimension} dimensions (from the {e.dimension_from})" if e.dimension else "dimension unknown"
-    lexical_state = {"fresh": "fresh", "stale": "stale (rebuilt on the next question or `newsrag ingest`)",
+    lexical_state = {"fresh": "fresh", "stale": "stale (brought up to date on the next question or `newsrag ingest`)",
                      "missing": "missing (built on the next question or `newsrag ingest`)"}[lexical.state]
     rows = [
         ("articles", str(status.articles) if status.articles else "0: add articles with `newsrag ingest PATH_OR_URL`"),
@@ -190,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_status)
 
     p = commands.add_parser("reindex", help="re-embed all articles with the configured embedding model")
+    p.add_argument("--lexical", action="store_true",
+                   help="only rebuild the lexical index from the stored chunks (it is otherwise changed per article)")
     p.set_defaults(run=cmd_reindex)
 
     _add_extra_commands(commands)

@@ -120,7 +120,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "st_server": "Server",
         "st_collection": "Sammlung {name}",
         "lexical_fresh": "aktuell",
-        "lexical_stale": "veraltet (wird bei der nächsten Frage neu gebaut)",
+        "lexical_stale": "veraltet (wird bei der nächsten Frage nachgeführt)",
         "lexical_missing": "fehlt (wird bei der nächsten Frage gebaut)",
         # results
         # feeds
@@ -261,7 +261,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "st_server": "server",
         "st_collection": "collection {name}",
         "lexical_fresh": "fresh",
-        "lexical_stale": "stale (rebuilt on the next question)",
+        "lexical_stale": "stale (brought up to date on the next question)",
         "lexical_missing": "missing (built on the next question)",
         # feeds
         "feeds_label": "Feeds (fetched on a schedule)",

@@ -8,7 +8,7 @@ from ingest import Indexer, ingest_articles, reindex, remove
 from ingest.chunk import chunk_article
 from rag.config import Settings
 from rag.errors import IndexBusyError, ModelMismatchError, NotFoundError
-from rag.lexical import LexicalIndex
+from rag.lexical_files import LexicalFiles
 from rag.store import Store
 from tests.articles import BAHN_TEXT, bahn, mars, wein
 from tests.fakes import FakeEmbedder
@@ -21,7 +21,11 @@ def chunk_ids_in_chroma(store: Store, article_id: str) -> set[str]:
 
 
 def lexical_article_ids(store: Store) -> set[str]:
-    return set(store.lexical().article_ids)
+    """The articles the lexical index holds, read from its documents, and the same as its recorded versions."""
+    lexical = store.lexical()
+    indexed = {article_id for _, article_id in lexical.documents()}
+    assert indexed == set(lexical.article_ids)
+    return indexed
 
 
 def test_ingest_adds_articles_to_chroma_registry_and_lexical_index(store: Store) -> None:
@@ -33,7 +37,7 @@ def test_ingest_adds_articles_to_chroma_registry_and_lexical_index(store: Store)
     assert listed["bahn-preise"].chunks == len(chunk_ids_in_chroma(store, "bahn-preise")) > 1
     assert lexical_article_ids(store) == {"bahn-preise", "wachau-wein"}
     hits = store.lexical().search("Weinlese Wachau Hagel", 3)
-    assert store.lexical().article_ids[hits[0][0]] == "wachau-wein"
+    assert store.get_chunks([hits[0][0]])[hits[0][0]][1]["article_id"] == "wachau-wein"
 
 
 def test_chunk_metadata_carries_provenance(store: Store) -> None:
@@ -176,14 +180,16 @@ def test_lexical_index_of_another_analyzer_version_is_rebuilt(store: Store) -> N
     import json
 
     ingest_articles([bahn()], store=store)
-    meta_path = store.lexical_dir / "newsrag-meta.json"
+    ingest_articles([wein()], store=store)
+    meta_path = store.lexical_dir / "newsrag-state.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["analyzer"] = 1
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
-    assert LexicalIndex.load(store.lexical_dir) is None
+    assert not LexicalFiles.loadable(store.lexical_dir)
+    store.remove(["wachau-wein"])  # a change to sync: the rebuild must not keep anything of the old index
     fresh = Store(store.settings, store.embedder)
     assert lexical_article_ids(fresh) == {"bahn-preise"}
-    assert LexicalIndex.load(store.lexical_dir) is not None  # rewritten at today's version
+    assert LexicalFiles.loadable(store.lexical_dir)  # rewritten at today's version
 
 
 def test_batches_commit_independently(store: Store) -> None:

@@ -8,8 +8,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from ingest import ingest_articles
 from rag.config import Settings
+from rag.schema import Article
 from rag.store import Store
 from tests.conftest import REPO
 from tests.fakes import FakeEmbedder
@@ -49,8 +52,15 @@ def assert_consistent(store: Store) -> None:
         committed[meta["article_id"]] = committed.get(meta["article_id"], 0) + 1
     for info in store.articles():
         assert committed.get(info.id) == info.chunks, info.id  # every article whole, in one version
-    lexical = store.rebuild_lexical()
-    assert set(lexical.article_ids) == {a.id for a in store.articles()}
+    assert_lexical_matches(store)
+
+
+def assert_lexical_matches(store: Store) -> None:
+    """The lexical index, synced by difference, holds exactly the committed chunks, each once."""
+    committed = sorted(chunk_id for chunk_id, _, _ in store.committed_chunks())
+    documents = store.lexical().documents()
+    assert sorted(chunk_id for chunk_id, _ in documents) == committed
+    assert {article_id for _, article_id in documents} == {a.id for a in store.articles()}
 
 
 def test_kill_nine_mid_ingest_leaves_whole_articles(settings: Settings) -> None:
@@ -80,3 +90,57 @@ def test_kill_nine_mid_ingest_leaves_whole_articles(settings: Settings) -> None:
     store = Store(settings, FakeEmbedder())
     assert_consistent(store)
     assert store.chunks.count() == sum(a.chunks for a in store.articles())
+
+
+SYNCER = """
+import sys, time
+from rag.config import Settings
+from rag.lexical_files import LexicalFiles
+from rag.schema import Article
+from rag.store import Store
+from ingest import ingest_articles
+from tests.fakes import FakeEmbedder
+
+settings = Settings.model_validate_json(sys.argv[1])
+where = sys.argv[2]
+if where == "adding":  # killed while tantivy takes the documents, before its commit
+    original = LexicalFiles.apply
+    def slow(self, docs, *args, **kwargs):
+        def trickle():
+            for n, doc in enumerate(docs):
+                if n == 2:
+                    print("adding", flush=True)
+                    time.sleep(30)
+                yield doc
+        return original(self, trickle(), *args, **kwargs)
+    LexicalFiles.apply = slow
+else:  # killed after tantivy's commit, before the state file says so
+    def stuck(self, versions, generation):
+        print("committed", flush=True)
+        time.sleep(30)
+    LexicalFiles.record = stuck
+articles = [Article(id=f"n{i}", title=f"Neu {i}", text=" ".join(
+    f"Satz {j} der neuen Meldung {i} zum Thema Hochwasser." for j in range(20))) for i in range(4)]
+ingest_articles(articles, store=Store(settings, FakeEmbedder()))
+"""
+
+
+@pytest.mark.parametrize("where", ["adding", "committed"])
+def test_kill_nine_during_an_incremental_lexical_write(settings: Settings, where: str) -> None:
+    """Killed inside the lexical index's own write (after Chroma's commit): the next process's sync by
+    difference ends with exactly the committed chunks, whether tantivy had committed or not."""
+    ingest_articles([Article(id="alt", title="Alt", text="Die alte Meldung über den Hafen von Triest. " * 20)],
+                    store=Store(settings, FakeEmbedder()))
+    process = subprocess.Popen([sys.executable, "-c", SYNCER, settings.model_dump_json(), where], cwd=REPO,
+                               stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert process.stdout is not None and process.stdout.readline().strip() == where
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    store = Store(settings, FakeEmbedder())
+    assert {a.id for a in store.articles()} == {"alt", "n0", "n1", "n2", "n3"}  # Chroma had committed
+    assert_lexical_matches(store)
+    hits = store.lexical().search("Hochwasser", 10)
+    assert {store.get_chunks([cid])[cid][1]["article_id"] for cid, _ in hits} == {"n0", "n1", "n2", "n3"}
+    store.remove(["n1"])  # and the index goes on changing per article afterwards
+    assert_lexical_matches(store)

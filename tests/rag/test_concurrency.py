@@ -113,14 +113,14 @@ def test_second_ingest_process_is_told_the_index_is_busy(settings: Settings, cap
 
 
 class CountingStore(Store):
-    """Counts lexical rebuilds and makes each take a while, like a large index does."""
+    """Counts lexical syncs and makes each take a while, like a large rebuild does."""
 
     builds = 0
 
-    def _rebuild_lexical(self, generation, *, sweep):  # type: ignore[no-untyped-def]
+    def _sync_lexical(self, generation, *, rebuild, sweep):  # type: ignore[no-untyped-def]
         type(self).builds += 1
         time.sleep(0.6)
-        return super()._rebuild_lexical(generation, sweep=sweep)
+        return super()._sync_lexical(generation, rebuild=rebuild, sweep=sweep)
 
 
 def test_one_rebuild_at_a_time_and_other_readers_answer_from_the_previous_index(settings: Settings) -> None:

@@ -58,6 +58,11 @@ def test_ingest_list_ask_remove_with_the_real_model(capsys: pytest.CaptureFixtur
     assert status["embedding"]["dimension"] == 384 and status["embedding"]["dimension_from"] == "collection"
     assert status["lexical"]["state"] == "fresh" and status["lexical"]["size_bytes"] > 0
 
+    code, out, _ = run(capsys, "reindex", "--lexical")
+    assert code == 0 and out.startswith(f"rebuilt the lexical index: {article['chunks']} chunks of 1 article")
+    code, out, _ = run(capsys, "ask", "Welche Forderungen stellte Moskau?", "--json")
+    assert json.loads(out)["answered"]
+
     code, out, _ = run(capsys, "remove", SAMPLE_ID)
     assert code == 0 and SAMPLE_ID in out
     code, out, _ = run(capsys, "ask", "Welche Forderungen stellte Moskau?", "--json")
