@@ -156,7 +156,7 @@ def reindex(settings: Settings, embedder: Embedder | None = None, *, progress: P
         staging.drop()  # leftovers of an interrupted reindex
         report = Indexer(staging).ingest(articles, progress=progress, lock=False)
         old.drop()
-        for suffix in ("", "-articles"):
+        for suffix in ("", "-articles", "-changes"):
             collection = old.client.get_collection(staging_settings.collection + suffix, embedding_function=None)
             collection.modify(name=settings.collection + suffix)
         shutil.rmtree(staging.lexical_dir, ignore_errors=True)

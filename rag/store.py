@@ -8,7 +8,9 @@ Consistency rules (so a crash or Ctrl-C never leaves half an article visible):
   by the next write or rebuild.
 Every commit writes a new random generation token into the chunk collection's metadata; the lexical index
 remembers the token it was synced at, which makes staleness a single metadata read (also across processes
-sharing one Chroma server). A stale lexical index is brought up to date by the difference between the registry's
+sharing one Chroma server). Each commit also records which articles it touched in a change log with a sequence
+number (`rag.changelog`), so that the catalog of committed articles is brought up to date by re-reading only
+those (`rag.catalog`). A stale lexical index is brought up to date by the difference between the registry's
 article versions and the versions it holds (`rag.lexical_files`): only changed articles are read and indexed.
 """
 
@@ -27,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from rag.catalog import CatalogState, refresh
+from rag.changelog import ChangeLog, generation_token, token_seq
 from rag.chroma import _VIEW, _forget_embedded_system, chroma_client
 from rag.config import Settings
 from rag.embeddings import Embedder, make_embedder
@@ -61,13 +65,13 @@ class Store:
         self._client = client
         self._chunks: Any = None
         self._registry: Any = None
+        self._changes: ChangeLog | None = None
         self._lexical: LexicalIndex | None = None
         self._lexical_files: LexicalFiles | None = None
         # One lexical sync at a time per store: threads that find the index stale while another thread syncs it
         # answer from the previous snapshot instead of piling up (a full rebuild at 100k chunks takes a while).
         self._rebuild_lock = threading.Lock()
-        self._catalog: dict[str, ArticleInfo] | None = None
-        self._catalog_generation: str | None = None
+        self._catalog: CatalogState | None = None
         self._stories: tuple[dict[str, ArticleInfo], dict[str, list[ArticleInfo]]] | None = None
         self._epoch = 0
 
@@ -104,6 +108,9 @@ class Store:
             registry = self.client.get_or_create_collection(
                 f"{name}-articles", embedding_function=None, metadata={"schema": SCHEMA_VERSION}
             )
+            changes = self.client.get_or_create_collection(
+                f"{name}-changes", embedding_function=None, metadata={"schema": SCHEMA_VERSION}
+            )
         except StoreError:
             raise
         except Exception as exc:
@@ -115,7 +122,7 @@ class Store:
                 f"{self.embedder.name!r}: run `newsrag reindex` to rebuild it with the new model, or set "
                 f"RAG_EMBEDDING_MODEL={stamped}"
             )
-        self._chunks, self._registry = chunks, registry
+        self._chunks, self._registry, self._changes = chunks, registry, ChangeLog(changes)
 
     @property
     def chunks(self) -> Any:
@@ -126,6 +133,11 @@ class Store:
     def registry(self) -> Any:
         self._open()
         return self._registry
+
+    @property
+    def changes(self) -> ChangeLog:
+        self._open()
+        return self._changes  # type: ignore[return-value]  # set by _open
 
     @property
     def stamped_model(self) -> str:
@@ -147,13 +159,13 @@ class Store:
                 _forget_embedded_system(self.chroma_path)
             if _VIEW.epoch.get(path, 0) != self._epoch:  # another process committed: reopen our collections
                 self._epoch = _VIEW.epoch.get(path, 0)
-                self._client = self._chunks = self._registry = None
+                self._client = self._chunks = self._registry = self._changes = None
                 self._open()
         return generation
 
-    def _bump_generation(self) -> None:
+    def _bump_generation(self, seq: int) -> None:
         metadata = dict(self.chunks.metadata or {})
-        metadata["generation"] = uuid.uuid4().hex
+        metadata["generation"] = generation_token(seq)
         metadata.pop("hnsw:space", None)
         self.chunks.modify(metadata=metadata)
         if not self.settings.chroma_url:
@@ -161,17 +173,18 @@ class Store:
 
     # --- the registry --------------------------------------------------------------------------------------
     def catalog(self) -> dict[str, ArticleInfo]:
-        """Every committed article by id; cached until the generation changes."""
+        """Every committed article by id; cached until the generation changes, then updated from the change log."""
         return self._sync_catalog(self.generation())
 
     def _sync_catalog(self, generation: str) -> dict[str, ArticleInfo]:
-        if self._catalog is None or generation != self._catalog_generation:
-            self._catalog = {
-                article_id: ArticleInfo.from_metadata(article_id, meta)
-                for article_id, meta in self._scan(self.registry, include=["metadatas"])
-            }
-            self._catalog_generation = generation
-        return self._catalog
+        self._catalog = refresh(self._catalog, generation, self.registry, self.changes,
+                                lambda: self._scan(self.registry, include=["metadatas"]))
+        return self._catalog.articles
+
+    def _claim(self, article_ids: Sequence[str]) -> int:
+        """A change-log seq for a commit of these articles, searched from the one the current generation carries."""
+        current = self.client.get_collection(self.settings.collection, embedding_function=None)
+        return self.changes.begin(article_ids, token_seq(str((current.metadata or {}).get("generation", ""))) or 0)
 
     def snapshot(self) -> tuple[LexicalIndex, dict[str, ArticleInfo]]:
         """The lexical index and the catalog at one generation, with a single staleness check: what a
@@ -252,14 +265,16 @@ class Store:
         if not prepared:
             return
         self._add_chunks(prepared)
+        ids = [p.article.id for p in prepared]
+        seq = self._claim(ids)  # before the commit: a crash in between leaves an entry, never a silent change
         self._commit(prepared)
         # Against the registry as it is now, not our own versions: with several writers on one server, a
         # newer version committed meanwhile by someone else must survive.
-        ids = [p.article.id for p in prepared]
         current = self.registry.get(ids=ids, include=["metadatas"])
         versions = {i: str(m.get("version")) for i, m in zip(current["ids"], current["metadatas"], strict=True)}
         self._delete_stale_chunks({i: versions.get(i, "") for i in ids})
-        self._bump_generation()
+        self.changes.finish(seq)
+        self._bump_generation(seq)
 
     def _add_chunks(self, prepared: Sequence[PreparedArticle]) -> None:
         ids: list[str] = []
@@ -309,9 +324,11 @@ class Store:
         known = set(self.registry.get(ids=list(article_ids), include=[])["ids"])
         missing = [a for a in article_ids if a not in known]
         if known:
+            seq = self._claim(sorted(known))
             self.registry.delete(ids=list(known))
             self._delete_stale_chunks(dict.fromkeys(known, ""))
-            self._bump_generation()
+            self.changes.finish(seq)
+            self._bump_generation(seq)
         if missing:
             raise NotFoundError(
                 f"no article with id {', '.join(map(repr, missing))}: `newsrag list` shows the ids"
@@ -345,10 +362,11 @@ class Store:
 
     def drop(self) -> None:
         """Delete the collection, its registry and the lexical index (for `newsrag reindex`)."""
-        for name in (self.settings.collection, f"{self.settings.collection}-articles"):
+        for name in (self.settings.collection, f"{self.settings.collection}-articles",
+                     f"{self.settings.collection}-changes"):
             with contextlib.suppress(Exception):  # absent already: nothing to drop
                 self.client.delete_collection(name)
-        self._chunks = self._registry = None
+        self._chunks = self._registry = self._changes = None
         self._lexical = self._catalog = None
         self._lexical_files = None
 
@@ -423,7 +441,6 @@ class Store:
         found = self.chunks.get(ids=list(chunk_ids), include=["documents", "metadatas"])
         return {cid: (doc, meta) for cid, doc, meta in
                 zip(found["ids"], found["documents"], found["metadatas"], strict=True)}
-
 
 
 # Moved to their own modules; their names stay importable from here.
