@@ -81,17 +81,19 @@ def cmd_list(args: argparse.Namespace) -> int:
         print("the index is empty: add articles with `newsrag ingest PATH_OR_URL`")
         return EXIT_OK
     width = max(len(a.id) for a in articles) + 2
+    outlet_width = max(len(a.source or "-") for a in articles)  # "Salzburger Nachrichten" keeps the columns
     for a in articles:
         if a.id in copy_of:
             continue  # listed under the article that stands for its story
-        print(_list_line(a.id, a, width))
+        print(_list_line(a.id, a, width, outlet_width))
         for copy in stands_for.get(a.id, []):
-            print(_list_line("= " + copy.id, copy, width))
+            print(_list_line("= " + copy.id, copy, width, outlet_width))
     return EXIT_OK
 
 
-def _list_line(label: str, a: Any, width: int) -> str:
-    return f"{label:<{width}}  {a.published or '-':<10}  {a.source or '-':<14}  {a.chunks:>4} chunks  {a.title}"
+def _list_line(label: str, a: Any, width: int, outlet_width: int) -> str:
+    return (f"{label:<{width}}  {a.published or '-':<10}  {a.source or '-':<{outlet_width}}  {a.chunks:>4} chunks  "
+            f"{a.title}")
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
