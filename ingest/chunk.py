@@ -7,9 +7,9 @@ a space); consecutive chunks of one paragraph overlap by whole sentences up to `
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
-from rag.schema import Article, Chunk, content_hash, published_day
+from rag.schema import Article, Chunk, content_hash, published_date, published_day
 from rag.text import paragraph_spans, sentence_spans
 from rag.when import mentioned_dates
 
@@ -44,10 +44,7 @@ def _mentions(article: Article) -> list[tuple[int, int]]:
     """(offset, day) of each day the article's text mentions: dates and relative references ("gestern", "am
     Freitag", "kommende Woche") resolved against its published date. A mention of a longer stretch ("im
     Februar") names no day a question could ask about and is left out."""
-    try:
-        published = date.fromisoformat(article.published[:10]) if article.published else None
-    except ValueError:
-        published = None
+    published = published_date(article.published)
     found: list[tuple[int, int]] = []
     for mention in mentioned_dates(article.text, published):
         length = (mention.until - mention.since).days + 1

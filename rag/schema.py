@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any
 
 
@@ -80,6 +81,14 @@ class Chunk:
         if self.event_days:  # Chroma refuses empty lists
             meta["event_days"] = list(self.event_days)
         return meta
+
+
+def published_date(published: str) -> date | None:
+    """`2022-01-21` (or a timestamp starting with it) -> that date; None when unknown or unreadable."""
+    try:
+        return date.fromisoformat(published[:10]) if published else None
+    except ValueError:
+        return None
 
 
 def published_day(published: str) -> int:

@@ -17,6 +17,7 @@ from rag.cite import Draft
 from rag.extractive import Similarity, select_sentences
 from rag.messages import format_day, format_period
 from rag.retrieve import Passage
+from rag.schema import published_date
 from rag.text import sentence_spans, terms
 from rag.when import mentioned_dates
 
@@ -75,7 +76,7 @@ def digest_drafts(passages: Sequence[Passage], since: date, until: date, languag
     steps: list[tuple[date, int, Draft]] = []
     for index, passage in enumerate(passages):
         spans = list(sentence_spans(passage.text))
-        published = _day(passage.published)
+        published = published_date(passage.published)
         if not spans or (published is None and not since):
             continue
         span, day, label = spans[0], published, format_day(published, language) if published else ""
@@ -93,20 +94,13 @@ def digest_drafts(passages: Sequence[Passage], since: date, until: date, languag
 
 
 def _names_a_day(sentence: str, published: str) -> bool:
-    reference = _day(published)
+    reference = published_date(published)
     return any(m.since == m.until for m in mentioned_dates(sentence, reference))
-
-
-def _day(published: str) -> date | None:
-    try:
-        return date.fromisoformat(published[:10]) if published else None
-    except ValueError:
-        return None
 
 
 def sentence_day(sentence: str, published: str) -> date | None:
     """The first day the sentence mentions, else its article's date; None when neither is known."""
-    reference = _day(published)
+    reference = published_date(published)
     days = [m for m in mentioned_dates(sentence, reference) if m.since == m.until]
     return days[0].since if days else reference
 

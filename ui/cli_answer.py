@@ -49,17 +49,18 @@ def _port(value: str) -> int:
     return int(value)
 
 
-WEAK_SUPPORT = 0.5  # claims below this support (the scale of `rag.cite`) are listed as weakly supported
-
-
 def format_answer(answer: Answer) -> str:
+    from rag.cite import SUPPORT_FLOOR  # here, not at the top: `newsrag --help` should not load the engine
+    from ui.i18n import Texts
+    from ui.web_render import period_text
+
     lines = []
     if answer.period is not None:
-        lines.append(f"Zeitraum: {format_period_line(answer.period)}\n")
+        lines.append(f"Zeitraum: {period_text(answer.period, Texts('de'))}\n")
     lines.append(answer.text)
     for notice in answer.notices:
         lines.append(f"\nHinweis: {notice}")
-    weak = [c for c in answer.claims if c.support < WEAK_SUPPORT]
+    weak = [c for c in answer.claims if c.support < SUPPORT_FLOOR]
     if weak:
         lines.append("\nSchwach belegt: " + " | ".join(f"„{c.text}“ ({c.support:.2f})" for c in weak))
     if answer.citations:
@@ -74,14 +75,6 @@ def format_answer(answer: Answer) -> str:
                 ", ".join(x for x in (copy.get("source", ""), copy.get("published", "")) if x) or copy["article_id"]
                 for copy in c.also_in))
     return "\n".join(lines)
-
-
-def format_period_line(period: dict[str, Any]) -> str:
-    from rag.messages import format_period
-
-    if not (period.get("since") or period.get("until")):
-        return f"neueste zuerst („{period.get('expression', '')}“)"
-    return format_period(period.get("since"), period.get("until"), str(period.get("expression") or ""), "de")
 
 
 def cmd_ask(args: argparse.Namespace) -> int:

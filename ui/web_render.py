@@ -15,6 +15,7 @@ from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
 
+from rag.cite import SUPPORT_FLOOR
 from rag.messages import format_period
 from rag.schema import Answer, Citation, Claim
 from rag.status import IndexStatus
@@ -32,7 +33,7 @@ def esc(text: object) -> str:
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _UNSUPPORTED = "[?]"
 _LIST_ITEM = "- "  # how the engine writes the steps of a timeline, one per line
-WEAK_SUPPORT = 0.5  # claims below this support (the scale of `rag.cite`, as in `newsrag ask`) are marked weak
+WEAK_SUPPORT = SUPPORT_FLOOR  # claims below the support scale's floor (`rag.cite`) are marked weak, as in `ask`
 
 
 def text_html(text: str) -> str:
