@@ -72,11 +72,15 @@ class FeedState:
     def id(self) -> str:
         return feed_id(self.url)
 
-    def due(self, now: datetime | None = None) -> bool:
+    def due_at(self) -> datetime | None:
+        """When the next sync is due; None before the first one (a new feed is due at once)."""
         if not self.last_attempt:
-            return True
-        last = datetime.fromisoformat(self.last_attempt)
-        return (now or datetime.now(UTC)) >= last + timedelta(seconds=self.every)
+            return None
+        return datetime.fromisoformat(self.last_attempt) + timedelta(seconds=self.every)
+
+    def due(self, now: datetime | None = None) -> bool:
+        due_at = self.due_at()
+        return due_at is None or (now or datetime.now(UTC)) >= due_at
 
     def summary(self) -> dict[str, Any]:
         """What `feeds list --json` and the web app show: everything but the per-entry bookkeeping."""
@@ -106,24 +110,43 @@ class FeedBook:
         self._collection: Any = None
 
     @property
+    def client(self) -> Any:
+        if self._client is None:
+            from rag.store import chroma_client
+
+            self._client = chroma_client(self.settings)
+        return self._client
+
+    @property
+    def name(self) -> str:
+        return f"{self.settings.collection}-feeds"
+
+    @property
     def collection(self) -> Any:
         if self._collection is None:
-            if self._client is None:
-                from rag.store import chroma_client
-
-                self._client = chroma_client(self.settings)
             try:
-                self._collection = self._client.get_or_create_collection(
-                    f"{self.settings.collection}-feeds", embedding_function=None, metadata={"schema": 1})
+                self._collection = self.client.get_or_create_collection(
+                    self.name, embedding_function=None, metadata={"schema": 1})
             except Exception as exc:
                 raise StoreError(f"cannot open the feed list of {self.settings.collection!r}: {exc}") from None
         return self._collection
 
     def all(self) -> list[FeedState]:
-        found = self.collection.get(include=["documents"])
-        feeds = [FeedState.from_json(doc) for i, doc in zip(found["ids"], found["documents"], strict=True)
-                 if i != _LEASE_ID]
-        return sorted(feeds, key=lambda f: f.added_at)
+        return _states(self.collection)
+
+    def saved(self) -> list[FeedState]:
+        """The feeds as `all`, but for readers that must write nothing (`newsrag status`): an index nobody ever
+        subscribed a feed for has no feed collection, and looking must not create one ([] then)."""
+        if self._collection is None:
+            from chromadb.errors import NotFoundError as NoCollection
+
+            try:
+                self._collection = self.client.get_collection(self.name, embedding_function=None)
+            except NoCollection:
+                return []
+            except Exception as exc:
+                raise StoreError(f"cannot read the feed list of {self.settings.collection!r}: {exc}") from None
+        return _states(self._collection)
 
     def get(self, url: str) -> FeedState | None:
         found = self.collection.get(ids=[feed_id(url)], include=["documents"])
@@ -198,6 +221,13 @@ class FeedBook:
 
     def _write_lease(self, token: str, until: float) -> None:
         self._upsert(_LEASE_ID, json.dumps({"token": token, "until": until}), "")
+
+
+def _states(collection: Any) -> list[FeedState]:
+    found = collection.get(include=["documents"])
+    feeds = [FeedState.from_json(doc) for i, doc in zip(found["ids"], found["documents"], strict=True)
+             if i != _LEASE_ID]
+    return sorted(feeds, key=lambda f: f.added_at)
 
 
 _BUSY = "another feed sync of this index is running; this one was skipped (the next scheduled sync catches up)"

@@ -1,20 +1,24 @@
 """The index at a glance, for `newsrag status` and the web app's corpus tab.
 
 Everything here is read, never built: the figures come from the article registry (one cached scan), one stored
-vector, the model folder's config files and the lexical index's files on disk. In particular a stale or missing
-lexical index is reported, not synced (the next question brings it up to date by the changed articles).
+vector, the model folder's config files, the lexical index's files on disk and the feed records. In particular a
+stale or missing lexical index is reported, not synced (the next question brings it up to date by the changed
+articles), and an index without feeds keeps having no feed collection.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rag.config import get_settings
 from rag.errors import RagError
+from rag.feeds import FeedBook, FeedState
 from rag.lexical_files import LexicalFiles
 from rag.store import Store
 
@@ -40,8 +44,20 @@ class LexicalStatus:
 
 
 @dataclass(frozen=True)
+class FeedsStatus:
+    """The feed subscriptions at a glance; times are ISO 8601 UTC as in `newsrag feeds list --json`."""
+
+    count: int
+    due: int  # due for a sync now: never synced, or their interval has passed since the last attempt
+    failing: int  # their last sync reported an error (`last_error`)
+    last_success: str | None  # the most recent sync of any feed that reached it; None when none has yet
+    next_due: str | None  # when the earliest feed falls due (past when one is due already); None without feeds
+
+
+@dataclass(frozen=True)
 class IndexStatus:
-    """What `newsrag status` shows: corpus figures, the embedding model, the store and the lexical index."""
+    """What `newsrag status` shows: corpus figures, the embedding model, the store, the lexical index and the
+    feeds."""
 
     articles: int
     chunks: int
@@ -57,6 +73,7 @@ class IndexStatus:
     collection: str
     generation: str  # the store's commit token ("" before the first write)
     lexical: LexicalStatus
+    feeds: FeedsStatus
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -89,7 +106,29 @@ def index_status(store: Store | None = None) -> IndexStatus:
         collection=settings.collection,
         generation=generation,
         lexical=lexical_status(store.lexical_dir, generation),
+        # `saved`, not `all`: the feed states live beside the index (under RAG_HOME, or on the server), and a
+        # status must not create their collection on an index that never had a feed.
+        feeds=feeds_status(FeedBook(settings, client=store.client).saved()),
     )
+
+
+def feeds_status(feeds: Sequence[FeedState], now: datetime | None = None) -> FeedsStatus:
+    """Counts and times over `feeds`, as of `now` (default: this moment)."""
+    now = now or datetime.now(UTC)
+    successes = [datetime.fromisoformat(f.last_success) for f in feeds if f.last_success]
+    # A feed never synced has been due since it was subscribed (now, for a record without that time).
+    due_times = [f.due_at() or (datetime.fromisoformat(f.added_at) if f.added_at else now) for f in feeds]
+    return FeedsStatus(
+        count=len(feeds),
+        due=sum(f.due(now) for f in feeds),
+        failing=sum(bool(f.last_error) for f in feeds),
+        last_success=_iso(max(successes)) if successes else None,
+        next_due=_iso(min(due_times)) if due_times else None,
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def embedding_status(store: Store) -> EmbeddingStatus:
@@ -150,4 +189,4 @@ def lexical_status(directory: Path, generation: str) -> LexicalStatus:
     return LexicalStatus("fresh" if fresh else "stale", str(directory), size)
 
 
-__all__ = ["EmbeddingStatus", "IndexStatus", "LexicalStatus", "index_status"]
+__all__ = ["EmbeddingStatus", "FeedsStatus", "IndexStatus", "LexicalStatus", "feeds_status", "index_status"]

@@ -10,10 +10,13 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
+
+if TYPE_CHECKING:  # imported where used at run time, so `newsrag --help` stays light
+    from rag.status import FeedsStatus
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -166,10 +169,30 @@ def format_status(status: Any) -> list[str]:
         ("lexical", f"{lexical_state}, {file_size(lexical.size_bytes)}"),
         ("", lexical.path),
     ]
+    rows += feeds_rows(status.feeds)
     if e.mismatch:
         rows.insert(7, ("", f"the collection was built with {e.stamped_model!r}: run `newsrag reindex`"))
     width = max(len(label) for label, _ in rows)
     return [f"{label:<{width}}  {value}" for label, value in rows]
+
+
+def feeds_rows(feeds: FeedsStatus) -> list[tuple[str, str]]:
+    """The feeds of `newsrag status`: how many, which need a look, the last success; then when the next sync is
+    due, or since when feeds wait (long ago: nothing runs `newsrag sync`)."""
+    from ui.web_render import short_time
+    if not feeds.count:
+        return [("feeds", "none (subscribe with `newsrag feeds add URL`)")]
+    notes = [f"{feeds.due} due"] if feeds.due else []
+    if feeds.failing:
+        notes.append(f"{feeds.failing} failing: run `newsrag feeds list`")
+    line = str(feeds.count) + (f" ({', '.join(notes)})" if notes else "")
+    line += f", last success {short_time(feeds.last_success)}" if feeds.last_success \
+        else ", no successful sync yet"
+    rows = [("feeds", line)]
+    if feeds.next_due:
+        when = short_time(feeds.next_due)
+        rows.append(("", f"due since {when}: `newsrag sync` fetches them" if feeds.due else f"next sync due {when}"))
+    return rows
 
 
 # --- parser ------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from itertools import groupby
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from rag.cite import SUPPORT_FLOOR
 from rag.messages import format_period
 from rag.schema import Answer, Citation, Claim
-from rag.status import IndexStatus
+from rag.status import FeedsStatus, IndexStatus
 from rag.store import ArticleInfo
 from ui.i18n import Texts
 
@@ -326,10 +327,25 @@ def status_html(status: IndexStatus, texts: Texts) -> str:
         ("st_store", [f"{texts['st_' + status.store]}: {status.store_location}",
                       texts("st_collection", name=status.collection)]),
         ("st_lexical", [f"{texts['lexical_' + lexical.state]}, {file_size(lexical.size_bytes)}", lexical.path]),
+        ("st_feeds", feeds_text(status.feeds, texts)),
     ]
     body = "".join(f'<tr class="nr-{key}"><th>{esc(texts[key])}</th><td>{"<br>".join(esc(v) for v in values)}</td></tr>'
                    for key, values in rows)
     return f'<table class="nr-index-status">{body}</table>'
+
+
+def feeds_text(feeds: FeedsStatus, texts: Texts) -> list[str]:
+    """The feeds line of `newsrag status` in the page's language, the hint naming the Feeds section."""
+    if not feeds.count:
+        return [texts["st_feeds_none"]]
+    notes = [texts("st_feeds_due", n=feeds.due)] if feeds.due else []
+    if feeds.failing:
+        notes.append(texts("st_feeds_failing", n=feeds.failing))
+    line = str(feeds.count) + (f" ({', '.join(notes)})" if notes else "") + ", "
+    line += texts("st_feeds_last", when=short_time(feeds.last_success)) if feeds.last_success \
+        else texts["st_feeds_never"]
+    key = "st_feeds_due_since" if feeds.due else "st_feeds_next"
+    return [line, texts(key, when=short_time(feeds.next_due))] if feeds.next_due else [line]
 
 
 def stories_text(status: IndexStatus, texts: Texts) -> str:
@@ -338,6 +354,11 @@ def stories_text(status: IndexStatus, texts: Texts) -> str:
         return texts["st_stories_none"]
     key = "st_stories_value_one" if status.copies == 1 else "st_stories_value"
     return texts(key, groups=status.story_groups, copies=status.copies)
+
+
+def short_time(iso: str) -> str:
+    """An ISO 8601 time as "2026-11-30 10:12 UTC" (the feed times; stored in UTC, shown so)."""
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def file_size(n: int) -> str:

