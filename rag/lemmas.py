@@ -1,7 +1,7 @@
 """simplemma's lemma dictionary kept on disk (SQLite) instead of in every process's memory.
 
-simplemma 2.0.0 decodes its German dictionary (1.1 million forms) into a `dict[bytes, bytes]` on first use: 0.9 s
-and about 110 MB per process (more where the heap is fragmented), for what a question needs a dozen lookups of.
+simplemma 2.0.0 decodes its German dictionary (1.1 million forms) into a `dict[bytes, bytes]` on first use: 0.7 s
+and 106 MiB of peak memory in every process (bench/lemmas.py), for what a question needs a dozen lookups of.
 Its strategies reach the dictionary only through `get_dictionary(lang).get(form)` (DictionaryLookupStrategy and
 GreedyDictionaryLookupStrategy; every other strategy goes through DictionaryLookupStrategy: no `in`, no
 iteration, no `len`), so a read-only mapping with the same `get` gives the same lemmas. Here that mapping is a
@@ -9,13 +9,15 @@ SQLite table `form → lemma` (raw UTF-8 bytes, as simplemma keys them), written
 model cache, next to the converted e5 model (rag/e5.py), and read through one read-only connection per process.
 
 Why SQLite and not mmap: `mmap_size` maps every page a lookup touches into the process (whole large folios on
-recent kernels), so resident memory grows with the forms looked up (+28 MB after 50k forms) for no measured speed
-gain (2.3 vs 2.5 µs a lookup); without mmap SQLite reads pages with pread into its own 1 MiB page cache and the
-resident memory stays flat. marisa-trie (mmap) measured 0.9 µs a lookup but is a compiled dependency: for 1.3
-lookups per new form, 2 µs do not matter next to the 0.9 s load the in-memory dictionary costs each process.
+recent kernels), so resident memory grows with the forms looked up (+28 MB after 50k forms) for a small gain
+(2.1–2.3 against 2.5–2.6 µs a lookup); without mmap SQLite reads pages with pread into its own 1 MiB page cache
+and the resident memory stays flat. marisa-trie (mmap) measured 0.9 µs a lookup but is a compiled dependency: for 1.3
+lookups per new form, 2 µs do not matter next to the 0.7 s load the in-memory dictionary costs each process.
 
 The table is built by streaming simplemma's front-coded file record by record (its private `frontcode` reader),
-so the building process never holds the decoded dictionary: about 15 MB above its baseline, 2 s, 29 MB on disk.
+so the building process never holds the decoded dictionary: 19 MiB above its baseline, 2.3 s of CPU, 29 MiB on
+disk.
+
 When the table cannot be built or opened (a cache directory that is not writable, simplemma internals that
 changed), lemmatisation falls back to simplemma's own in-memory dictionary: the same lemmas, its memory cost.
 """
@@ -167,27 +169,28 @@ class LemmaTable(Mapping[str, str]):
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._connection: sqlite3.Connection | None = _connect(path)
-        (forms,) = self._connection.execute("SELECT value FROM meta WHERE name = 'forms'").fetchone()
+        self._cursor: sqlite3.Cursor | None = self._open()
+        (forms,) = self._cursor.execute("SELECT value FROM meta WHERE name = 'forms'").fetchone()
         self._len = int(forms)
         _open_tables[id(self)] = self
+
+    def _open(self) -> sqlite3.Cursor:
+        # One cursor, reused under the lock: a new one per lookup costs 5 % more.
+        self._cursor = _connect(self.path).cursor()
+        return self._cursor
 
     def _lookup(self, key: str) -> str | None:
         form = key.encode()
         with self._lock:
-            connection = self._connection or self._reopen()
-            row = connection.execute("SELECT lemma FROM lemmas WHERE form = ?", (form,)).fetchone()
+            cursor = self._cursor or self._open()
+            row = cursor.execute("SELECT lemma FROM lemmas WHERE form = ?", (form,)).fetchone()
         if row is None:
             return None
         return key if row[0] is None else row[0].decode()
 
-    def _reopen(self) -> sqlite3.Connection:
-        self._connection = _connect(self.path)
-        return self._connection
-
     def _after_fork(self) -> None:
         self._lock = threading.Lock()  # another thread may have held it at the fork
-        self._connection = None  # the parent's; dropped unused, the child opens its own on the next lookup
+        self._cursor = None  # the parent's connection: dropped unused, the child opens its own on the next lookup
 
     def __getitem__(self, key: str) -> str:
         value = self._lookup(key)
