@@ -74,8 +74,8 @@ def _records(lang: str) -> Iterator[tuple[bytes, bytes]]:
 
 
 def _write_table(path: Path, lang: str, records: Iterable[tuple[bytes, bytes]]) -> int:
-    """Fill an empty SQLite file; returns the number of forms. A lemma equal to its form is stored as NULL (a
-    third of the file). The last record of a form wins, as in simplemma's dict."""
+    """Fill an empty SQLite file; returns the number of forms. A lemma equal to its form is stored as NULL (28 % of
+    the German forms: 3.8 MB less). The last record of a form wins, as in simplemma's dict."""
     connection = sqlite3.connect(path)
     try:
         # A private file renamed into place when complete: no journal, no syncs until the end.
@@ -90,7 +90,7 @@ def _write_table(path: Path, lang: str, records: Iterable[tuple[bytes, bytes]]) 
         connection.executemany("INSERT INTO meta VALUES (?, ?)", [
             ("simplemma", simplemma.__version__), ("lang", lang), ("format", str(FORMAT)), ("forms", str(count))])
         connection.commit()
-        connection.execute("VACUUM")  # sorted inserts leave B-tree pages a third empty: 33 MB → 29 MB, 0.2 s
+        connection.execute("VACUUM")  # sorted inserts leave B-tree pages partly empty: 33 MB → 29 MB, 0.2 s
     finally:
         connection.close()
     with open(path, "rb+") as written:  # on disk before the rename makes it visible
