@@ -39,6 +39,7 @@ bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/quality.py --home $(BENCH_HOME)/quality
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/fit.py --home $(BENCH_HOME)/quality
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/language.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/lemmas.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/ingest.py
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/query.py --home $(BENCH_HOME)/query
 	HF_HUB_OFFLINE=1 $(BIN)/python bench/server.py --home $(BENCH_HOME)/query

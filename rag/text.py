@@ -13,9 +13,10 @@ import threading
 from collections.abc import Collection, Container, Iterator
 from functools import lru_cache
 
-import simplemma
 import Stemmer
 from bm25s.stopwords import STOPWORDS_GERMAN
+
+from rag.lemmas import lemmatize
 
 # Question words and fillers that carry no topic; removed from queries and sentences alike.
 _EXTRA_STOPWORDS = {
@@ -74,10 +75,10 @@ def _analyse(token: str) -> tuple[str | None, str | None]:
     word = token.lower()
     if word in STOPWORDS:
         return None, None
-    # Numbers and codes ("2022", "G20") have no lemma. simplemma's default dictionary costs a 0.7 s load, +111 MB
-    # and 2.7 µs per new form; low_memory=True gives the same lemmas (all 50,610 forms of the dev corpus) for
-    # +23 MB but 12 µs per form. Rebuilds meet every form of the corpus, so speed wins over 90 MB.
-    lemma = simplemma.lemmatize(token, lang="de").lower() if token.isalpha() else word
+    # Numbers and codes ("2022", "G20") have no lemma. simplemma's lemmas, its dictionary read from a table on disk
+    # (rag/lemmas.py): simplemma's in-memory dictionary costs every process a 0.9 s load and +110 MB for the
+    # same lemmas.
+    lemma = lemmatize(token, "de").lower() if token.isalpha() else word
     stem = _stem(lemma)
     term = stem if len(word) > 1 or word.isdigit() else None
     if len(word) < 3:
