@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.config import Settings
 from rag.errors import ConfigError, RagError
+from ui.process import use_one_malloc_arena
 
 if TYPE_CHECKING:  # imported where used at run time, so `newsrag --help` stays light
     from rag.status import FeedsStatus
@@ -239,6 +240,7 @@ def _add_extra_commands(commands: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    use_one_malloc_arena()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
