@@ -160,5 +160,6 @@ def reindex(settings: Settings, embedder: Embedder | None = None, *, progress: P
             collection = old.client.get_collection(staging_settings.collection + suffix, embedding_function=None)
             collection.modify(name=settings.collection + suffix)
         shutil.rmtree(staging.lexical_dir, ignore_errors=True)
+        staging.catalog_file.remove()  # names the staging path: the renamed collections start a file of their own
         Store(settings, old.embedder, client=old.client).rebuild_lexical()
     return report

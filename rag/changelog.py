@@ -105,6 +105,12 @@ class ChangeLog:
         """Entries after `seq`, in order."""
         return self._changes(self.collection.get(where={"seq": {"$gt": seq}}, include=["metadatas", "documents"]))
 
+    def token(self, seq: int) -> str | None:
+        """The random token entry `seq` was claimed with (None when the entry is absent): it tells the entry
+        from another one numbered alike, as in a log restored from an older backup and written on since."""
+        found = self.collection.get(ids=[_key(seq)], include=["metadatas"])
+        return str(found["metadatas"][0].get("token")) if found["metadatas"] else None
+
     def _last(self, after: int) -> int:
         """The highest seq in the log: usually few entries lie beyond `after`; all are read when none do."""
         found = self.collection.get(where={"seq": {"$gte": after}}, include=["metadatas"])

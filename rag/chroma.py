@@ -3,13 +3,18 @@ other processes change (Chroma's embedded client caches its files per path)."""
 
 from __future__ import annotations
 
+import fcntl
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 from rag.config import Settings
-from rag.errors import StoreError
+from rag.errors import IndexBusyError, StoreError
+
+_PAGE = 2000  # records per `get` page when scanning a collection
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -35,6 +40,59 @@ def chroma_client(settings: Settings) -> Any:
     path = settings.home / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def open_collections(client: Any, name: str, model: str, schema: int) -> tuple[Any, Any, Any]:
+    """The chunk collection `name`, its article registry and its change log, created when absent."""
+    try:
+        chunks = client.get_or_create_collection(
+            name,
+            embedding_function=None,  # we always pass vectors; Chroma's default would download a model
+            metadata={"embedding_model": model, "generation": "", "schema": schema},
+            configuration={"hnsw": {"space": "cosine"}},
+        )
+        registry = client.get_or_create_collection(f"{name}-articles", embedding_function=None,
+                                                   metadata={"schema": schema})
+        changes = client.get_or_create_collection(f"{name}-changes", embedding_function=None,
+                                                  metadata={"schema": schema})
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"cannot open the Chroma collection {name!r}: {exc}") from None
+    return chunks, registry, changes
+
+
+def scan(collection: Any, include: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(id, metadata with the document under "_document") of every record, in pages by offset."""
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=_PAGE, offset=offset)
+        ids = page["ids"]
+        if not ids:
+            return
+        metadatas = page.get("metadatas") or [{}] * len(ids)
+        documents = page.get("documents") or [None] * len(ids)
+        for chunk_id, meta, doc in zip(ids, metadatas, documents, strict=True):
+            yield chunk_id, {**(meta or {}), "_document": doc}
+        offset += len(ids)
+
+
+@contextmanager
+def embedded_write_lock(home: Path) -> Iterator[None]:
+    """One writer at a time on the embedded index under `home` (a file lock; `IndexBusyError` when taken)."""
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "write.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusyError(
+                f"the index at {home} is busy: another newsrag process is writing to it; "
+                "try again when it has finished"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class _ProcessView:

@@ -4,7 +4,7 @@ the texts each index reads."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -14,7 +14,8 @@ from rag.dedup import Member, representative
 from rag.schema import Article, Chunk
 
 
-@dataclass(frozen=True)
+# Slots: a catalog holds one per article (19,920 at 100k chunks), and a __dict__ each is 0.9 MB of nothing.
+@dataclass(frozen=True, slots=True)
 class ArticleInfo:
     """An article as the registry knows it (without its text)."""
 
@@ -44,22 +45,37 @@ class ArticleInfo:
         return data
 
     @classmethod
-    def from_metadata(cls, article_id: str, meta: dict[str, Any]) -> ArticleInfo:
+    def from_metadata(cls, article_id: str, meta: dict[str, Any], shared: dict[str, str] | None = None
+                      ) -> ArticleInfo:
+        """`shared`: the strings made for the other articles of one read (see `share`)."""
+        pool = {} if shared is None else shared
+        group = str(meta.get("group", ""))
         return cls(
             id=article_id,
             title=str(meta.get("title", "")),
-            source=str(meta.get("source", "")),
+            source=share(pool, str(meta.get("source", ""))),
             url=str(meta.get("url", "")),
-            published=str(meta.get("published", "")),
+            published=share(pool, str(meta.get("published", ""))),
             version=str(meta.get("version", "")),
             chunks=int(meta.get("chunks", 0)),
-            authors=tuple(json.loads(str(meta.get("authors", "[]")))),
-            agencies=tuple(json.loads(str(meta.get("agencies", "[]")))),
-            ingested_at=str(meta.get("ingested_at", "")),
-            origin=str(meta.get("origin", "")),
-            group=str(meta.get("group", "")),
+            authors=_names(meta.get("authors", "[]")),
+            agencies=_names(meta.get("agencies", "[]")),
+            ingested_at=share(pool, str(meta.get("ingested_at", ""))),
+            origin=share(pool, str(meta.get("origin", ""))),
+            group=article_id if group == article_id else group,  # most articles are their own group
             length=int(meta.get("length", 0)),
         )
+
+
+def share(pool: dict[str, str], value: str) -> str:
+    """One string object per distinct value across a catalog read: outlet, origin, day and ingest time repeat
+    across thousands of articles, and Chroma hands each record its own copy (with slots: a catalog of 19,920
+    articles took 17 MiB, now 10 MiB)."""
+    return pool.setdefault(value, value)
+
+
+def _names(raw: Any) -> tuple[str, ...]:
+    return () if raw == "[]" else tuple(json.loads(str(raw)))  # "[]" for nearly every article: no parse
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,27 @@ def representative_first(members: Sequence[ArticleInfo]) -> list[ArticleInfo]:
     """A group's articles with the one that stands for it first (the most complete, then the earliest)."""
     chosen = representative([Member(m.id, m.length, m.published) for m in members])
     return sorted(members, key=lambda m: (m.id != chosen, m.published, m.id))
+
+
+def story_groups(articles: Iterable[ArticleInfo]) -> dict[str, list[ArticleInfo]]:
+    """Articles by story group, each group's representative first."""
+    groups: dict[str, list[ArticleInfo]] = {}
+    for info in articles:
+        groups.setdefault(info.story, []).append(info)
+    return {story: representative_first(members) for story, members in groups.items()}
+
+
+def stored_article(article_id: str, text: str, meta: dict[str, Any]) -> Article:
+    """An article rebuilt from its registry record (text and metadata), e.g. to re-embed it."""
+    return Article(
+        id=article_id, title=str(meta.get("title", "")), text=text,
+        source=str(meta.get("source", "")), url=str(meta.get("url", "")),
+        published=str(meta.get("published", "")),
+        authors=tuple(json.loads(str(meta.get("authors", "[]")))),
+        agencies=tuple(json.loads(str(meta.get("agencies", "[]")))),
+        subheadings=tuple((int(o), str(h)) for o, h in json.loads(str(meta.get("subheadings", "[]")))),
+        origin=str(meta.get("origin", "")),
+    )
 
 
 def lexical_text(text: str, meta: dict[str, Any]) -> str:

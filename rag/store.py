@@ -10,19 +10,17 @@ Every commit writes a new random generation token into the chunk collection's me
 remembers the token it was synced at, which makes staleness a single metadata read (also across processes
 sharing one Chroma server). Each commit also records which articles it touched in a change log with a sequence
 number (`rag.changelog`), so that the catalog of committed articles is brought up to date by re-reading only
-those (`rag.catalog`). A stale lexical index is brought up to date by the difference between the registry's
+those (`rag.catalog`); a fresh process starts from the catalog file beside the lexical index
+(`rag.catalog_file`). A stale lexical index is brought up to date by the difference between the registry's
 article versions and the versions it holds (`rag.lexical_files`): only changed articles are read and indexed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,11 +28,12 @@ from typing import Any
 import numpy as np
 
 from rag.catalog import CatalogState, refresh
+from rag.catalog_file import CatalogFile
 from rag.changelog import ChangeLog, generation_token, token_seq
-from rag.chroma import _VIEW, _forget_embedded_system, chroma_client
+from rag.chroma import _VIEW, _forget_embedded_system, chroma_client, embedded_write_lock, open_collections, scan
 from rag.config import Settings
 from rag.embeddings import Embedder, make_embedder
-from rag.errors import IndexBusyError, ModelMismatchError, NotFoundError, StoreError
+from rag.errors import ModelMismatchError, NotFoundError
 from rag.lexical import LexicalIndex
 from rag.lexical_files import LexicalFiles
 from rag.lexical_sync import sync
@@ -46,11 +45,12 @@ from rag.records import (
     lexical_text,
     registry_metadata,
     representative_first,
+    stored_article,
+    story_groups,
 )
 from rag.schema import Article
 
 SCHEMA_VERSION = 1
-_PAGE = 2000  # documents per Chroma `get` page when scanning
 
 
 class Store:
@@ -94,27 +94,15 @@ class Store:
             if self.settings.chroma_url else "embedded"
         return self.settings.home / "lexical" / f"{self.settings.collection}-{server}"
 
+    @property
+    def catalog_file(self) -> CatalogFile:
+        return CatalogFile(self.lexical_dir.with_name(self.lexical_dir.name + ".catalog.json"))
+
     def _open(self) -> None:
         if self._chunks is not None:
             return
         name = self.settings.collection
-        try:
-            chunks = self.client.get_or_create_collection(
-                name,
-                embedding_function=None,  # we always pass vectors; Chroma's default would download a model
-                metadata={"embedding_model": self.embedder.name, "generation": "", "schema": SCHEMA_VERSION},
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-            registry = self.client.get_or_create_collection(
-                f"{name}-articles", embedding_function=None, metadata={"schema": SCHEMA_VERSION}
-            )
-            changes = self.client.get_or_create_collection(
-                f"{name}-changes", embedding_function=None, metadata={"schema": SCHEMA_VERSION}
-            )
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise StoreError(f"cannot open the Chroma collection {name!r}: {exc}") from None
+        chunks, registry, changes = open_collections(self.client, name, self.embedder.name, SCHEMA_VERSION)
         stamped = (chunks.metadata or {}).get("embedding_model")
         if self.check_model and stamped and stamped != self.embedder.name:
             raise ModelMismatchError(
@@ -177,9 +165,12 @@ class Store:
         return self._sync_catalog(self.generation())
 
     def _sync_catalog(self, generation: str) -> dict[str, ArticleInfo]:
-        self._catalog = refresh(self._catalog, generation, self.registry, self.changes,
-                                lambda: self._scan(self.registry, include=["metadatas"]))
-        return self._catalog.articles
+        """The catalog at `generation`; the first one starts from the catalog file when it is usable."""
+        file = self.catalog_file
+        state = self._catalog if self._catalog is not None else file.load(self.registry, self.changes)
+        current = file.keep(refresh(state, generation, self.registry, self.changes), state, self.registry, self.changes)
+        self._catalog = current  # another thread may replace it before we return: ours is as current
+        return current.articles
 
     def _claim(self, article_ids: Sequence[str]) -> int:
         """A change-log seq for a commit of these articles, searched from the one the current generation carries."""
@@ -197,15 +188,12 @@ class Store:
         with the catalog."""
         catalog = self.catalog()
         if self._stories is None or self._stories[0] is not catalog:
-            groups: dict[str, list[ArticleInfo]] = {}
-            for info in catalog.values():
-                groups.setdefault(info.story, []).append(info)
-            self._stories = (catalog, {story: representative_first(members) for story, members in groups.items()})
+            self._stories = (catalog, story_groups(catalog.values()))
         return self._stories[1]
 
     def signatures(self) -> dict[str, str]:
         """Every committed article's MinHash signature (articles stored before signatures have none)."""
-        return {article_id: str(meta["signature"]) for article_id, meta in self._scan(self.registry, ["metadatas"])
+        return {article_id: str(meta["signature"]) for article_id, meta in scan(self.registry, ["metadatas"])
                 if meta.get("signature")}
 
     def articles(self) -> list[ArticleInfo]:
@@ -225,40 +213,10 @@ class Store:
         found = self.registry.get(ids=list(dict.fromkeys(article_ids)), include=["documents"])
         return {str(i): str(doc) for i, doc in zip(found["ids"], found["documents"], strict=True)}
 
-    def _scan(self, collection: Any, include: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-        offset = 0
-        while True:
-            page = collection.get(include=include, limit=_PAGE, offset=offset)
-            ids = page["ids"]
-            if not ids:
-                return
-            metadatas = page.get("metadatas") or [{}] * len(ids)
-            documents = page.get("documents") or [None] * len(ids)
-            for chunk_id, meta, doc in zip(ids, metadatas, documents, strict=True):
-                yield chunk_id, {**(meta or {}), "_document": doc}
-            offset += len(ids)
-
     # --- writing --------------------------------------------------------------------------------------------
-    @contextmanager
-    def write_lock(self) -> Iterator[None]:
+    def write_lock(self) -> contextlib.AbstractContextManager[None]:
         """One writer at a time on an embedded index (Chroma's server serialises writes itself)."""
-        if self.settings.chroma_url:
-            yield
-            return
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        path = self.settings.home / "write.lock"
-        with open(path, "a+") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise IndexBusyError(
-                    f"the index at {self.settings.home} is busy: another newsrag process is writing to it; "
-                    "try again when it has finished"
-                ) from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return contextlib.nullcontext() if self.settings.chroma_url else embedded_write_lock(self.settings.home)
 
     def write(self, prepared: Sequence[PreparedArticle]) -> None:
         """Add new versions of articles: chunks first, then the registry (the commit), then old chunks out."""
@@ -349,16 +307,8 @@ class Store:
 
     def stored_articles(self) -> Iterator[Article]:
         """Every committed article rebuilt from the registry (text and metadata), e.g. to re-embed it."""
-        for article_id, meta in self._scan(self.registry, include=["documents", "metadatas"]):
-            yield Article(
-                id=article_id, title=str(meta.get("title", "")), text=str(meta["_document"]),
-                source=str(meta.get("source", "")), url=str(meta.get("url", "")),
-                published=str(meta.get("published", "")),
-                authors=tuple(json.loads(str(meta.get("authors", "[]")))),
-                agencies=tuple(json.loads(str(meta.get("agencies", "[]")))),
-                subheadings=tuple((int(o), str(h)) for o, h in json.loads(str(meta.get("subheadings", "[]")))),
-                origin=str(meta.get("origin", "")),
-            )
+        for article_id, meta in scan(self.registry, include=["documents", "metadatas"]):
+            yield stored_article(article_id, str(meta["_document"]), meta)
 
     def drop(self) -> None:
         """Delete the collection, its registry and the lexical index (for `newsrag reindex`)."""
@@ -369,13 +319,14 @@ class Store:
         self._chunks = self._registry = self._changes = None
         self._lexical = self._catalog = None
         self._lexical_files = None
+        self.catalog_file.remove()
 
     # --- reading ------------------------------------------------------------------------------------------
     def committed_chunks(self, *, sweep: bool = False) -> Iterator[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of every committed chunk; `sweep` deletes leftovers of interrupted writes."""
         catalog = self.catalog()
         orphans: list[str] = []
-        for chunk_id, meta in self._scan(self.chunks, include=["documents", "metadatas"]):
+        for chunk_id, meta in scan(self.chunks, include=["documents", "metadatas"]):
             info = catalog.get(str(meta.get("article_id")))
             if info is None or info.version != meta.get("version"):
                 orphans.append(chunk_id)

@@ -11,6 +11,7 @@ from ingest import ingest_articles
 from ingest.chunk import chunk_article
 from rag import changelog
 from rag.changelog import ChangeLog
+from rag.chroma import scan
 from rag.config import Settings
 from rag.records import ArticleInfo, PreparedArticle
 from rag.schema import Article
@@ -27,13 +28,14 @@ def article(n: int, text: str = "Die Gemeinde meldet einen neuen Rekord bei der 
 
 def full(store: Store) -> dict[str, ArticleInfo]:
     """What a full scan of the registry reads, without going through the catalog."""
-    return {a: ArticleInfo.from_metadata(a, meta) for a, meta in store._scan(store.registry, ["metadatas"])}
+    return {a: ArticleInfo.from_metadata(a, meta) for a, meta in scan(store.registry, ["metadatas"])}
 
 
 def pair(settings: Settings) -> tuple[Store, Store]:
     """A writer and a reader: two Store instances on one index, the reader's catalog read once."""
     writer, reader = Store(settings, FakeEmbedder()), Store(settings, FakeEmbedder())
     ingest_articles([bahn(), wein()], store=writer)
+    reader.catalog_file.remove()  # the reader reads the registry whole, as without a catalog file
     assert set(reader.catalog()) == {"bahn-preise", "wachau-wein"}
     return writer, reader
 
