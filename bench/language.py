@@ -3,20 +3,22 @@
     HF_HUB_OFFLINE=1 .venv/bin/python bench/language.py [--no-sets]
 
 One JSON line: `rag.language.detect_language` on the 239 German dev questions and their 239 English originals
-(accuracy per language, the questions it gets wrong), the detector's load time (build and first detection, which
-loads lingua's models) and the memory it adds, per-call time, the confidence threshold's trade-off on whole
-questions and on short probes (each question's last one or two words: names and nouns, what a one- or two-word
-question looks like), and, unless --no-sets, the same cost and accuracy for smaller and larger language sets.
-lingua caches its models per process, so every language set is measured in a fresh child process.
+(accuracy per language, the questions it gets wrong), the identifier's load time and the memory it adds, per-call
+time, the confidence threshold's trade-off on whole questions and on short probes (each question's last one or
+two words: names and nouns, what a one- or two-word question looks like), and, unless --no-sets, the same cost
+and accuracy for smaller and larger language sets and for lingua, the previous choice (when it is installed:
+`pip install lingua-language-detector==2.1.1`). Each runs in a fresh child process, so its memory is its own.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +34,10 @@ SETS = {
     "product": "product",
     "+pt,pl": "de,en,fr,es,it,nl,pt,pl",
     "12 european": "de,en,fr,es,it,nl,pt,pl,sv,da,cs,tr",
-    "all 75": "all",
+    "all of py3langid's languages": "all",
+    "lingua (previous choice, six languages)": "lingua",
 }
-THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5)
+THRESHOLDS = (0.0, 0.3, 0.5, 0.7)
 
 
 def main() -> None:
@@ -47,6 +50,8 @@ def main() -> None:
         print(json.dumps(measure(args.child, read_questions(de_path), read_questions(en_path))))
         return
     names = ["product"] if args.no_sets else list(SETS)
+    if importlib.util.find_spec("lingua") is None:  # not a dependency any more: compared when installed
+        names = [name for name in names if SETS[name] != "lingua"]
     results = {name: child(SETS[name], args.data) for name in names}
     product = results.pop("product")
     emit("language", "product", **product, sets={name: _summary(r) for name, r in results.items()} or None)
@@ -57,7 +62,7 @@ def read_questions(path: Path) -> list[str]:
 
 
 def child(codes: str, data: Path) -> dict[str, Any]:
-    """Measure one language set in a fresh process (lingua's loaded models are process-wide)."""
+    """Measure one language set in a fresh process, so that the memory it reports is its own."""
     log(f"language set {codes} ...")
     done = subprocess.run([sys.executable, __file__, "--data", str(data), "--child", codes], capture_output=True,
                           text=True, timeout=600)
@@ -68,26 +73,13 @@ def child(codes: str, data: Path) -> dict[str, Any]:
 
 def measure(codes: str, german: list[str], english: list[str]) -> dict[str, Any]:
     """Load cost, accuracy and speed of one language set, with the product's decision rule."""
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
-
     from rag import language
 
     before = rss_mib() or 0.0
     clock = time.perf_counter()
-    if codes == "product":
-        detector, languages = language.detector(), list(language.LANGUAGES)
-    else:
-        builder = (LanguageDetectorBuilder.from_all_languages() if codes == "all" else
-                   LanguageDetectorBuilder.from_iso_codes_639_1(*(IsoCode639_1.from_str(c) for c in codes.split(","))))
-        detector = builder.build()
-        detector.compute_language_confidence_values("Nachrichten aus aller Welt")  # as rag.language loads it
-        languages = (sorted(lang.iso_code_639_1.name.lower() for lang in Language.all()) if codes == "all"
-                     else codes.split(","))
+    classify, languages = _classifier(codes)
     load_s = time.perf_counter() - clock
     loaded = rss_mib() or 0.0
-
-    def detect(text: str) -> str:
-        return language.identify(text, detector)
 
     calls: list[float] = []
     found: dict[str, list[str]] = {}
@@ -95,7 +87,7 @@ def measure(codes: str, german: list[str], english: list[str]) -> dict[str, Any]
         found[code] = []
         for question in questions:
             clock = time.perf_counter()
-            found[code].append(detect(question))
+            found[code].append(_decide(classify, question, language.MIN_CONFIDENCE))
             calls.append(time.perf_counter() - clock)
     record: dict[str, Any] = {
         "languages": languages, "min_confidence": language.MIN_CONFIDENCE, "min_words": language.MIN_WORDS,
@@ -106,16 +98,57 @@ def measure(codes: str, german: list[str], english: list[str]) -> dict[str, Any]
         "load_s": round(load_s, 2), "memory_mib": round(loaded - before, 1), "peak_rss_mib": peak_rss_mib(),
         **latency("call", calls),
     }
-    if codes == "product":
-        record["thresholds"] = _thresholds(detector, german, english)
+    if codes in ("product", "lingua"):
+        record["thresholds"] = _thresholds(classify, german, english)
+        record["least_confident_right"] = {
+            code: round(min((p for q in qs for c, p in [classify(q)] if c == code), default=0.0), 3)
+            for code, qs in (("de", german), ("en", english))}
     return record
 
 
-def _thresholds(detector: Any, german: list[str], english: list[str]) -> dict[str, Any]:
-    """Accuracy per confidence threshold on whole questions and on their last one or two words (short probes;
-    the one-word probes bypass the word rule, to show what lingua makes of a single word)."""
+Classify = Callable[[str], tuple[str, float]]  # text → (best language code, its probability)
+
+
+def _classifier(codes: str) -> tuple[Classify, list[str]]:
+    """The product's identifier, py3langid restricted to other codes, or lingua's six languages."""
     from rag import language
 
+    if codes == "lingua":
+        from lingua import IsoCode639_1, LanguageDetectorBuilder
+
+        detector = LanguageDetectorBuilder.from_iso_codes_639_1(
+            *(IsoCode639_1.from_str(c) for c in language.LANGUAGES)).build()
+
+        def lingua(text: str) -> tuple[str, float]:
+            values = detector.compute_language_confidence_values(text)
+            return (values[0].language.iso_code_639_1.name.lower(), values[0].value) if values else ("", 0.0)
+
+        lingua("Nachrichten aus aller Welt")  # lingua loads its models on the first call
+        return lingua, list(language.LANGUAGES)
+    if codes == "product":
+        identifier = language.detector()
+    elif codes == "all":
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    else:
+        identifier = language.restricted_identifier(tuple(codes.split(",")))
+    return identifier.classify, sorted(set(identifier.nb_classes))
+
+
+def _decide(classify: Classify, text: str, threshold: float, *, word_rule: bool = True) -> str:
+    """rag.language.identify's rule for any classifier: too few words or too unsure → German."""
+    from rag import language
+
+    if word_rule and len(language._WORD.findall(text)) < language.MIN_WORDS:
+        return language.DEFAULT_LANGUAGE
+    code, probability = classify(text)
+    return code if probability >= threshold else language.DEFAULT_LANGUAGE
+
+
+def _thresholds(classify: Classify, german: list[str], english: list[str]) -> dict[str, Any]:
+    """Accuracy per confidence threshold on whole questions and on their last one or two words (short probes;
+    the one-word probes bypass the word rule, to show what the identifier makes of a single word)."""
     out: dict[str, Any] = {}
     for probe, cut in (("whole", None), ("last_2_words", 2), ("last_word", 1)):
         out[probe] = {}
@@ -123,18 +156,9 @@ def _thresholds(detector: Any, german: list[str], english: list[str]) -> dict[st
             shares = {}
             for code, questions in (("de", german), ("en", english)):
                 texts = [" ".join(q.split()[-cut:]) if cut else q for q in questions]
-                got = [_raw(detector, t, threshold) if cut == 1 else language.identify(t, detector, threshold)
-                       for t in texts]
-                shares[code] = _share(got, code)
+                shares[code] = _share([_decide(classify, t, threshold, word_rule=cut != 1) for t in texts], code)
             out[probe][f"{threshold:.2f}"] = shares
     return out
-
-
-def _raw(detector: Any, text: str, threshold: float) -> str:
-    values = detector.compute_language_confidence_values(text)
-    if not values or values[0].value < threshold:
-        return "de"
-    return values[0].language.iso_code_639_1.name.lower()
 
 
 def _share(found: list[str], code: str) -> float:

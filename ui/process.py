@@ -13,20 +13,24 @@ import ctypes
 import ctypes.util
 import os
 
-_M_ARENA_MAX = -8  # mallopt parameters, from glibc's malloc.h
+# mallopt parameters, from glibc's malloc.h
+_M_TRIM_THRESHOLD, _M_ARENA_MAX = -1, -8
+# glibc's default trim threshold, set explicitly: that switches off its dynamic raise (after a large block is
+# freed, glibc would serve blocks up to that size from the heap and keep their pages); measured with the
+# 100k-chunk `ask`: about 25 MB lower peak, no slower.
+_TRIM_THRESHOLD = 128 * 1024
 
 
 def use_one_malloc_arena() -> bool:
-    """Limit glibc malloc to one arena unless MALLOC_ARENA_MAX says otherwise; False where there is no glibc
-    (musl, macOS) or the call is refused. Must run before the process starts its first threads."""
-    if os.environ.get("MALLOC_ARENA_MAX"):  # the user's own setting wins (glibc has already read it)
+    """Limit glibc malloc to one arena and a fixed trim threshold, unless the user set glibc's own variables; False
+    where there is no glibc (musl, macOS) or a call is refused. Must run before the process starts threads."""
+    if os.environ.get("MALLOC_ARENA_MAX") or os.environ.get("MALLOC_TRIM_THRESHOLD_"):  # the user's own wins
         return False
     name = ctypes.util.find_library("c")
     if not name:
         return False
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(name).mallopt
     except (OSError, AttributeError):
         return False
-    return bool(mallopt(_M_ARENA_MAX, 1))
+    return bool(mallopt(_M_ARENA_MAX, 1)) and bool(mallopt(_M_TRIM_THRESHOLD, _TRIM_THRESHOLD))

@@ -1,4 +1,4 @@
-"""The question's language (lingua): what the assistant's messages and the LLM's answers are written in."""
+"""The question's language (py3langid): what the assistant's messages and the LLM's answers are written in."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_questions_are_detected(question: str, language: str) -> None:
 
 @pytest.mark.parametrize("text", ["", "   ", "?!", "Graz", "Benzin?", "Putin", "1943?", "Tesla 1943"])
 def test_one_word_or_empty_is_german(text: str) -> None:
-    # lingua calls "Graz" Italian with confidence 0.72: one word carries no language.
+    # py3langid calls "Graz" Italian (0.40), lingua did too (0.72): one word carries no language.
     assert detect_language(text) == "de"
 
 

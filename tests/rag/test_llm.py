@@ -154,7 +154,7 @@ def test_llm_condenses_followups(settings: Settings) -> None:
     assert answer.answered
 
 
-# The German names are what the German index matches; lingua reads "What about Moskau, Rumänien and Bulgarien?"
+# The German names are what the German index matches; the identifier reads "What about Moskau, Rumänien and Bulgarien?"
 # as German (three German names against three English words); this one is English and still finds the passage.
 @pytest.mark.parametrize("question", ["Why should Nato leave Rumänien and Bulgarien?"])
 def test_notices_follow_the_question_language(settings: Settings, question: str) -> None:
