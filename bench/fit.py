@@ -17,8 +17,16 @@ One JSON line per fit on stdout:
           anyway (answer all that can be answered within that budget of made-up answers); the cross-lingual
           intercept is shifted so that the same floor answers --answered-cross of the English questions it
           judges. Reports held-out figures and the coefficients fitted on everything.
+  prior   (with --fits ...,prior) the background's size (rag/background.py, BACKGROUND_DOCS): the judge's rows
+          are taken at each size of --docs, and over one-article corpora (each XQuAD article alone, asked
+          every question: its own answerable, the others' not; bench/quality.py's `small`); each fold picks, on
+          the other folds, the size whose judge (fitted and floored there as above) best separates the German
+          questions of the one-article corpora at its floor (mean of the shares answered when answerable and
+          refused when not); reports the held-out figures at the picked sizes, and the size picked on all.
+          The judge is then fitted at that size.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/fit.py --home /tmp/bench-quality [--weights 0.2,0.3,0.4]
+        [--fits judge,prior --docs 0,1000,10000]
 """
 
 from __future__ import annotations
@@ -48,10 +56,12 @@ from bench.common import (
     quiet,
     settings_for,
 )
-from bench.quality import english_questions, untitled_assistant
+from bench.quality import QueryMemo, english_questions, small_corpora, small_evidence, untitled_assistant
 
 FOLDS = 5
 GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+DOCS = (0.0, 1e2, 1e3, 1e4, 1e5, 1e6)
+FITS = ("fusion", "judge", "prior")
 
 
 def main() -> None:
@@ -63,8 +73,15 @@ def main() -> None:
                    help="share of unanswerable German questions the floor may answer anyway")
     p.add_argument("--answered-cross", type=float, default=0.95,
                    help="the same for questions in another language than the passages")
+    p.add_argument("--fits", default="fusion,judge", help=f"comma-separated subset of {','.join(FITS)} "
+                   "(without fusion, the profile's dense weight)")
+    p.add_argument("--docs", help=f"background sizes to try (default {','.join(map(str, DOCS))})")
     args = p.parse_args()
     grid = [float(w) for w in args.weights.split(",")] if args.weights else list(GRID)
+    sizes = [float(d) for d in args.docs.split(",")] if args.docs else list(DOCS)
+    fits = {f.strip() for f in args.fits.split(",") if f.strip()}
+    if fits - set(FITS):
+        p.error(f"unknown fit(s): {', '.join(sorted(fits - set(FITS)))}")
     questions_path, contexts_path, distractors_path, english_path = data_files(
         args.data, QUESTIONS, CONTEXTS, DISTRACTORS, QUESTIONS_EN)
     quiet()
@@ -77,15 +94,20 @@ def main() -> None:
     english = english_questions(english_path)
     with home_dir(args.home, "quality") as home:
         settings = settings_for(home / "product", collection="eval")
-        embedder = embedder_for(settings)
+        embedder = QueryMemo(embedder_for(settings))
         product = eval_assistant(settings.home, settings, embedder)
         ensure_index(product.store, qa + distractors, indexer, name="product")
         untitled = untitled_assistant(home, settings, embedder, qa, distractors)
         asked = [(product, q, "de") for q in german] + [(untitled, q, "en") for q in english]
-        weight = fit_fusion(asked, grid, args.objective)
-        for assistant in (product, untitled):
-            assistant.retriever.dense_weight = weight
-        fit_judge(asked, args.made_up, args.answered_cross)
+        if "fusion" in fits:
+            weight = fit_fusion(asked, grid, args.objective)
+            for assistant in (product, untitled):
+                assistant.retriever.dense_weight = weight
+        if "prior" in fits:
+            corpora = small_corpora(home, settings, embedder, qa)
+            fit_prior(asked, corpora, sizes, args.made_up, args.answered_cross)
+        if "judge" in fits:
+            fit_judge(asked, args.made_up, args.answered_cross)
 
 
 # --- folds ---------------------------------------------------------------------------------------------------
@@ -147,9 +169,9 @@ def _rank_figures(reciprocal: np.ndarray) -> dict[str, float]:
 
 
 # --- the answerability judgement -------------------------------------------------------------------------------
-def fit_judge(asked: list[tuple[Any, Any, str]], made_up: float, answered_cross: float) -> None:
-    """Two logistic models, chosen per row by the product's own cross-lingual flag; the floor is set on the
-    German questions (the dev set's language), the cross model's intercept on the English ones."""
+def judge_rows(asked: list[tuple[Any, Any, str]]) -> list[tuple[float, float, bool, int, str, str]]:
+    """(coverage, cosine, cross-lingual, answerable, article, language) of every question asked as it is and
+    with the XQuAD articles filtered out."""
     from rag.retrieve import Filters
 
     only_distractors = Filters(sources=("distractor",))
@@ -160,20 +182,41 @@ def fit_judge(asked: list[tuple[Any, Any, str]], made_up: float, answered_cross:
             rows.append((evidence.coverage, evidence.cosine, evidence.cross_lingual, label, q.article_id, language))
         if number % 100 == 0:
             log(f"judge: {number}/{len(asked)} questions")
+    return rows
+
+
+def _arrays(rows: list[tuple[Any, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """x (coverage, cosine), cross-lingual, label, German, article of judge rows."""
     x = np.array([[r[0], r[1]] for r in rows], dtype=float)
-    cross = np.array([r[2] for r in rows])
-    y = np.array([r[3] for r in rows])
-    articles = [r[4] for r in rows]
-    german = np.array([r[5] == "de" for r in rows])
+    return (x, np.array([r[2] for r in rows], dtype=bool), np.array([r[3] for r in rows]),
+            np.array([r[5] == "de" for r in rows]), [r[4] for r in rows])
+
+
+def judge_models(x: np.ndarray, y: np.ndarray, cross: np.ndarray, german: np.ndarray, made_up: float,
+                 answered_cross: float) -> tuple[dict[str, Any], float]:
+    """The two models and the floor, as `fit_judge` fits them on these rows."""
     models = {"same": logistic(x[~cross], y[~cross]), "cross": logistic(x[cross], y[cross])}
     scores = np.where(cross, probability(models["cross"], x), probability(models["same"], x))
     floor = _lowest_floor(scores[german], y[german], made_up)
     # The cross-lingual model's intercept moves so that the same floor answers its target share of the English
     # questions it judges.
     english_cross = ~german & cross
-    cross_floor = _floor_for(scores[english_cross], y[english_cross], answered_cross)
-    models["cross"] = (models["cross"][0] + _logit(floor) - _logit(cross_floor), models["cross"][1])
-    scores = np.where(cross, probability(models["cross"], x), probability(models["same"], x))
+    if english_cross.any() and (y[english_cross] == 1).any():
+        cross_floor = _floor_for(scores[english_cross], y[english_cross], answered_cross)
+        models["cross"] = (models["cross"][0] + _logit(floor) - _logit(cross_floor), models["cross"][1])
+    return models, floor
+
+
+def _scores(models: dict[str, Any], x: np.ndarray, cross: np.ndarray) -> np.ndarray:
+    return np.where(cross, probability(models["cross"], x), probability(models["same"], x))
+
+
+def fit_judge(asked: list[tuple[Any, Any, str]], made_up: float, answered_cross: float) -> None:
+    """Two logistic models, chosen per row by the product's own cross-lingual flag; the floor is set on the
+    German questions (the dev set's language), the cross model's intercept on the English ones."""
+    x, cross, y, german, articles = _arrays(judge_rows(asked))
+    models, floor = judge_models(x, y, cross, german, made_up, answered_cross)
+    scores = _scores(models, x, cross)
     emit("fit", "judge", floor=round(floor, 4),
          same=_coefficients(models["same"]), cross=_coefficients(models["cross"]),
          rows={"same": int((~cross).sum()), "cross": int(cross.sum())},
@@ -197,6 +240,90 @@ def _held_out_judge(x: np.ndarray, y: np.ndarray, cross: np.ndarray, german: np.
     floor = _lowest_floor(scores[german], y[german], made_up)
     return {"auc_de": round(auc(scores[german], y[german]), 4), "auc_en": round(auc(scores[~german], y[~german]), 4),
             "de_at_floor": _shares(scores[german], y[german], floor)}
+
+
+# --- the background's size ----------------------------------------------------------------------------------
+def fit_prior(asked: list[tuple[Any, Any, str]], corpora: dict[str, Any], sizes: list[float], made_up: float,
+              answered_cross: float) -> float:
+    """The background size (rag.background.BACKGROUND_DOCS) by held-out articles; leaves the picked size set."""
+    from rag import background
+
+    small_asked = [(q, language) for _, q, language in asked]
+    big: dict[float, tuple[Any, ...]] = {}
+    small: dict[float, tuple[Any, ...]] = {}
+    for size in sizes:
+        background.BACKGROUND_DOCS = size
+        big[size] = _arrays(judge_rows(asked))
+        rows = [(e.coverage, e.cosine, e.cross_lingual, label, article, language)
+                for e, label, language, article, _ in small_evidence(corpora, small_asked)]
+        small[size] = _arrays(rows)
+        log(f"prior: {size:g} pseudo-documents measured")
+
+    def separation(size: float, train_big: np.ndarray, train_small: np.ndarray) -> float:
+        x, cross, y, german, _ = big[size]
+        models, floor = judge_models(x[train_big], y[train_big], cross[train_big], german[train_big], made_up,
+                                     answered_cross)
+        sx, scross, sy, sgerman, _ = small[size]
+        mine = train_small & sgerman
+        passed = _scores(models, sx[mine], scross[mine]) >= floor
+        return float((passed[sy[mine] == 1].mean() + (~passed[sy[mine] == 0]).mean()) / 2)
+
+    big_articles = np.asarray(big[sizes[0]][4])
+    small_articles = np.asarray(small[sizes[0]][4])
+
+    def cross_validated(pick: Callable[[np.ndarray, np.ndarray], float]) -> dict[str, Any]:
+        """Held-out figures when each fold's size is `pick(training rows)` and its judge is fitted there."""
+        held: dict[str, list[Any]] = {"picked": [], "big": [], "small": []}
+        for fold in folds(list(big_articles)):
+            train_big, train_small = ~np.isin(big_articles, list(fold)), ~np.isin(small_articles, list(fold))
+            picked = pick(train_big, train_small)
+            _held_out_rows(held, big[picked], small[picked], train_big, train_small, made_up, answered_cross)
+            held["picked"].append(picked)
+        return {"picked_per_fold": held["picked"], "big": _passed_shares(held["big"]),
+                "small": _passed_shares(held["small"])}
+
+    everything = np.ones(len(big_articles), dtype=bool), np.ones(len(small_articles), dtype=bool)
+    chosen = max(sizes, key=lambda size: (separation(size, *everything), -size))
+    background.BACKGROUND_DOCS = chosen
+    emit("fit", "prior", sizes=sizes, fitted_docs=chosen,
+         held_out=cross_validated(lambda tb, ts: max(sizes, key=lambda size: (separation(size, tb, ts), -size))),
+         held_out_fixed={f"{size:g}": cross_validated(lambda tb, ts, size=size: size) for size in sizes},
+         in_sample={f"{size:g}": {"separation_de_small": round(separation(size, *everything), 4),
+                                  **_in_sample(big[size], small[size], made_up, answered_cross)}
+                    for size in sizes})
+    return chosen
+
+
+def _held_out_rows(held: dict[str, list[Any]], big: tuple[Any, ...], small: tuple[Any, ...], train_big: np.ndarray,
+                   train_small: np.ndarray, made_up: float, answered_cross: float) -> None:
+    """(answered, answerable, German) of a fold's held-out rows, judged by the judge fitted on its training rows."""
+    x, cross, y, german, _ = big
+    models, floor = judge_models(x[train_big], y[train_big], cross[train_big], german[train_big], made_up,
+                                 answered_cross)
+    sx, scross, sy, sgerman, _ = small
+    held["big"] += list(zip(_scores(models, x[~train_big], cross[~train_big]) >= floor, y[~train_big],
+                            german[~train_big], strict=True))
+    held["small"] += list(zip(_scores(models, sx[~train_small], scross[~train_small]) >= floor, sy[~train_small],
+                              sgerman[~train_small], strict=True))
+
+
+def _passed_shares(rows: list[tuple[bool, int, bool]]) -> dict[str, float]:
+    out = {}
+    for language, german in (("de", True), ("en", False)):
+        for label, name in ((1, "answerable"), (0, "unanswerable")):
+            passed = [p for p, lab, de in rows if lab == label and de == german]
+            out[f"{language}_answered_{name}"] = round(float(np.mean(passed)), 4) if passed else None
+    return out
+
+
+def _in_sample(big: tuple[Any, ...], small: tuple[Any, ...], made_up: float, answered_cross: float
+               ) -> dict[str, Any]:
+    x, cross, y, german, _ = big
+    models, floor = judge_models(x, y, cross, german, made_up, answered_cross)
+    sx, scross, sy, sgerman, _ = small
+    return {"floor": round(floor, 4), "big": _passed_shares(list(zip(_scores(models, x, cross) >= floor, y, german,
+                                                                      strict=True))),
+            "small": _passed_shares(list(zip(_scores(models, sx, scross) >= floor, sy, sgerman, strict=True)))}
 
 
 def logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3) -> tuple[float, np.ndarray]:

@@ -12,6 +12,9 @@ One JSON line per configuration:
             over the index with the XQuAD paragraphs' English Wikipedia titles left out (news has no such
             titles); distractor vectors are reused from the product index, so only ~100 chunks are embedded
   untitled  the German questions over that same title-less index (what the titles are worth)
+  small     one-article corpora, as a new user's first index: each XQuAD article alone (vectors reused from the
+            product index), asked its own questions (answerable) and the other articles' (unanswerable); the
+            share answered of each at the judge's floor, German and English questions
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/quality.py [--home /tmp/bench-quality] [--limit N]
 
@@ -54,7 +57,7 @@ from bench.common import (
     settings_for,
 )
 
-CONFIGS = ("baseline", "lexical", "dense", "product", "floor", "crosslingual", "untitled")
+CONFIGS = ("baseline", "lexical", "dense", "product", "floor", "crosslingual", "untitled", "small")
 UNTITLED = ("crosslingual", "untitled")
 BASELINE_CHUNK, BASELINE_OVERLAP, BASELINE_K = 1000, 200, 4
 
@@ -71,7 +74,7 @@ def main() -> None:
         p.error(f"unknown configuration(s): {', '.join(sorted(unknown))}")
     questions_path, contexts_path, distractors_path = data_files(args.data, QUESTIONS, CONTEXTS, DISTRACTORS)
     quiet()
-    english = data_files(args.data, QUESTIONS_EN)[0] if "crosslingual" in configs else None
+    english = data_files(args.data, QUESTIONS_EN)[0] if {"crosslingual", "small"} & set(configs) else None
 
     from rag.evaluate import distractor_articles, gold_questions, qa_articles, read_jsonl
 
@@ -86,11 +89,15 @@ def main() -> None:
         embedder = embedder_for(settings)
         if "baseline" in configs:
             baseline(home / "baseline", embedder, articles, questions)
-        product_configs = [c for c in configs if c not in ("baseline", *UNTITLED)]
+        product_configs = [c for c in configs if c not in ("baseline", "small", *UNTITLED)]
         if product_configs:
             product(settings, embedder, articles, questions, product_configs)
         if set(configs) & set(UNTITLED):
             untitled(home, settings, embedder, qa, distractors, questions, english, configs)
+        if "small" in configs and english is not None:
+            corpora = small_corpora(home, settings, QueryMemo(embedder), qa)
+            asked = [(q, "de") for q in questions] + [(q, "en") for q in english_questions(english)]
+            emit("quality", "small", articles=len(corpora), **small_tradeoff(corpora, asked))
 
 
 # --- (a) the textbook recipe ---------------------------------------------------------------------------------
@@ -242,6 +249,22 @@ def english_questions(path: Path) -> list[Any]:
     return gold_questions(read_jsonl(path), where)
 
 
+class QueryMemo:
+    """The bench's embedder, each question embedded once: the same questions are asked of many corpora."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.memo = inner, inner.name, {}
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(self.inner, attribute)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.memo]
+        if todo:
+            self.memo.update(zip(todo, self.inner.encode_queries(todo), strict=True))
+        return np.stack([self.memo[t] for t in texts])
+
+
 class ReusingEmbedder:
     """The bench's embedder, serving passages it has already embedded elsewhere (by exact text) from a table."""
 
@@ -261,6 +284,47 @@ class ReusingEmbedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self.inner.encode_queries(texts)
+
+
+# --- (h) one-article corpora -----------------------------------------------------------------------------------
+def small_corpora(home: Path, settings: Any, embedder: Any, qa: list[Any]) -> dict[str, Any]:
+    """Article id → an assistant over that XQuAD article alone, under HOME/small/; the vectors come from the
+    product index (chunked alike), so nothing is embedded again."""
+    from rag.evaluate import eval_assistant
+
+    product_store = eval_assistant(settings.home, settings, embedder).store
+    corpora = {}
+    for article in qa:
+        reuse = ReusingEmbedder(embedder, product_store.existing_vectors([article.id]))
+        where = home / "small" / article.id
+        assistant = eval_assistant(where, settings.model_copy(update={"home": where}), reuse)
+        ensure_index(assistant.store, [article], indexer, name=f"small {article.id}")
+        corpora[article.id] = assistant
+    return corpora
+
+
+def small_evidence(corpora: dict[str, Any], asked: list[tuple[Any, str]]) -> list[tuple[Any, int, str, str, float]]:
+    """(evidence, answerable, language, the question's article, relevance) of every question in every
+    one-article corpus: answerable in its own article's corpus only."""
+    rows = []
+    for article_id, assistant in corpora.items():
+        for q, language in asked:
+            found = assistant.retriever.retrieve(q.question)
+            rows.append((found.evidence, int(q.article_id == article_id), language, q.article_id, found.relevance))
+    return rows
+
+
+def small_tradeoff(corpora: dict[str, Any], asked: list[tuple[Any, str]]) -> dict[str, Any]:
+    rows = small_evidence(corpora, asked)
+    floor = next(iter(corpora.values())).retriever.floor
+    out: dict[str, Any] = {"default_floor": floor}
+    for language in ("de", "en"):
+        mine = [(label, relevance) for _, label, lang, _, relevance in rows if lang == language]
+        for label, name in ((1, "answerable"), (0, "unanswerable")):
+            scores = np.array([r for lab, r in mine if lab == label])
+            out[f"{language}_answered_{name}"] = round(float(np.mean(scores >= floor)), 3) if len(scores) else None
+            out[f"{language}_{name}"] = len(scores)
+    return out
 
 
 def floor_tradeoff(assistant: Any, questions: list[Any]) -> dict[str, Any]:

@@ -61,7 +61,7 @@ def document(doc: LexicalDoc) -> tantivy.Document:
     return out
 
 
-def bm25_idf(doc_freq: int, docs: int) -> float:
+def bm25_idf(doc_freq: float, docs: float) -> float:
     """Lucene's BM25 IDF, the one tantivy scores with (and bm25s did)."""
     return math.log(1 + (docs - doc_freq + 0.5) / (doc_freq + 0.5))
 

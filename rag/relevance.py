@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
+from rag import background
 from rag.lexical import GRAMS, WORDS, LexicalIndex, bm25_idf
 from rag.text import char_grams, compound_parts, inside_credit, terms
 
@@ -28,8 +30,10 @@ def query_coverage(query: str, text: str, lexical: LexicalIndex) -> float:
     that nothing answers them, the mean answered 93.7 % of the answerable questions where words alone answered
     91.6 %, at about the same share (30 % vs 29 %) of wrongly answered unanswerable ones (`bench/quality.py`'s
     `floor` line measures the current trade-off).
-    Terms or 4-grams the corpus has never seen weigh as much as its rarest one, so a question about an absent
-    topic scores low even when a common word matches.
+    A word weighs by its IDF over the corpus and a background of the general language (`question_weights`):
+    one the corpus has never seen weighs as much as its rarest one unless the language uses it commonly, so a
+    question about an absent topic scores low even when a common word matches, and a common word a small corpus
+    lacks ("Rolle") does not outweigh the name it has. 4-grams weigh by the corpus alone.
     """
     return best_coverage(query, [text], lexical)
 
@@ -37,11 +41,29 @@ def query_coverage(query: str, text: str, lexical: LexicalIndex) -> float:
 def best_coverage(query: str, texts: Sequence[str], lexical: LexicalIndex) -> float:
     """The highest `query_coverage` among `texts`, analysing and weighing the question once."""
     idf = lexical_idf(lexical)
-    words = _weights(terms(query), idf)
+    words = question_weights(query, idf)
     parts = {t: idf.parts(t) for t in words if t not in idf}
     grams = _weights(set(char_grams(query)), gram_idf(lexical))
     return max(((_word_share(words, parts, idf, terms(text)) + _share(grams, set(char_grams(text)))) / 2
                 for text in texts), default=0.0)
+
+
+def question_weights(query: str, idf: IdfTable) -> dict[str, float]:
+    """The weight of each of the question's stems: its IDF in the corpus, blended with how common the word is in
+    the question's language at large (`rag.background`) when the table knows the corpus's document frequencies
+    (an index's table does; a plain table, as in tests, keeps its own weights)."""
+    if not isinstance(idf, IndexIdf) or background.BACKGROUND_DOCS <= 0:
+        return _weights(terms(query), idf)
+    frequencies = background.term_frequencies(query, _language(query))
+    return {term: idf.blended(term, value) for term, value in frequencies.items()}
+
+
+@lru_cache(maxsize=1024)
+def _language(text: str) -> str:
+    """The question's language (cached: one retrieval weighs its question several times)."""
+    from rag.language import detect_language
+
+    return detect_language(text)
 
 
 def _weights(wanted: set[str], idf: dict[str, float]) -> dict[str, float]:
@@ -100,6 +122,7 @@ class IndexIdf(IdfTable):
         self.lexical, self.field, self.docs = lexical, field, len(lexical)
         self.top = bm25_idf(1, self.docs) if self.docs else 1.0
         self._absent: set[str] = set()  # the compound splitter asks for many substrings the corpus lacks
+        self._df: dict[str, int] = {}
 
     def _lookup(self, term: str) -> float | None:
         if dict.__contains__(self, term):
@@ -110,8 +133,19 @@ class IndexIdf(IdfTable):
         if not df:
             self._absent.add(term)
             return None
+        self._df[term] = df
         value = self[term] = bm25_idf(df, self.docs)
         return value
+
+    def doc_freq(self, term: str) -> int:
+        """How many of the corpus's chunks hold the term (0 when none)."""
+        return self._df.get(term, 0) if self._lookup(term) is not None else 0
+
+    def blended(self, term: str, frequency: float) -> float:
+        """The term's IDF over the corpus and the background's pseudo-documents together, for a word of this
+        frequency in German at large. A term found nowhere counts as found once, as `top` does: the rarest."""
+        df = self.doc_freq(term) + background.background_df(frequency)
+        return bm25_idf(max(df, 1.0), self.docs + background.BACKGROUND_DOCS)
 
     def __contains__(self, term: object) -> bool:
         return isinstance(term, str) and self._lookup(term) is not None
@@ -207,4 +241,4 @@ class FittedJudge(Judge):
 
 
 __all__ = ["CoverageJudge", "Evidence", "FittedJudge", "IdfTable", "IndexIdf", "Judge", "Logistic", "best_coverage",
-           "gram_idf", "lexical_idf", "query_coverage"]
+           "gram_idf", "lexical_idf", "query_coverage", "question_weights"]
