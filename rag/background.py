@@ -21,8 +21,7 @@ import math
 import re
 from functools import lru_cache
 
-import simplemma
-
+from rag.lemmas import lemmatize
 from rag.text import analyze
 
 # The pseudo-documents' count, fitted by `bench/fit.py --fits prior,judge` on the dev set, cross-validated by
@@ -71,7 +70,7 @@ def term_frequencies(text: str, language: str = "de") -> dict[str, float]:
         if token.isalpha():
             value = frequency(token.lower(), language)
             if language == "de":
-                value = max(value, frequency(simplemma.lemmatize(token, lang="de").lower()))
+                value = max(value, frequency(lemmatize(token, "de").lower()))
         out[found[0]] = max(out.get(found[0], 0.0), value)
     return out
 

@@ -10,6 +10,8 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -236,3 +238,15 @@ def test_without_a_cache_the_dictionary_stays_in_memory() -> None:
     assert not LemmaDictionaries(None).on_disk("de")
     with pytest.raises(ValueError, match="xx"):
         LemmaDictionaries(None).get_dictionary("xx")
+
+
+def test_question_weights_never_load_simplemmas_dictionary_into_memory(dictionaries: LemmaDictionaries) -> None:
+    """The background weights (rag/background.py) lemmatise through the table too: simplemma's own in-memory
+    dictionary (106 MiB) stays unloaded in a fresh process."""
+    script = ("import simplemma.lemmatizer as s; from rag.background import term_frequencies; "
+              "term_frequencies('Welche Rolle spielt der Iran?'); "
+              "print(s.DEFAULT_DICTIONARY_FACTORY._get_dictionary.cache_info().currsize)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"
