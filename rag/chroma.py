@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 from rag.config import Settings
 from rag.errors import IndexBusyError, StoreError
 
-_PAGE = 2000  # records per `get` page when scanning a collection
+_PAGE = 500  # records per `get` page when scanning a collection (by id; see `scan`)
 
 
 def chroma_client(settings: Settings) -> Any:
@@ -63,18 +63,18 @@ def open_collections(client: Any, name: str, model: str, schema: int) -> tuple[A
 
 
 def scan(collection: Any, include: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(id, metadata with the document under "_document") of every record, in pages by offset."""
-    offset = 0
-    while True:
-        page = collection.get(include=include, limit=_PAGE, offset=offset)
-        ids = page["ids"]
-        if not ids:
-            return
-        metadatas = page.get("metadatas") or [{}] * len(ids)
-        documents = page.get("documents") or [None] * len(ids)
-        for chunk_id, meta, doc in zip(ids, metadatas, documents, strict=True):
-            yield chunk_id, {**(meta or {}), "_document": doc}
-        offset += len(ids)
+    """(id, metadata with the document under "_document") of every record: all ids in one cheap `get` (ids only),
+    then the records in pages by id. Paging by offset lost a record for good whenever another process removed one
+    between two pages (every later page started one record late); by id, a record removed meanwhile is simply
+    not returned."""
+    ids = collection.get(include=[])["ids"]
+    for start in range(0, len(ids), _PAGE):
+        page = collection.get(ids=ids[start : start + _PAGE], include=include)
+        found = page["ids"]
+        metadatas = page.get("metadatas") or [{}] * len(found)
+        documents = page.get("documents") or [None] * len(found)
+        for record_id, meta, doc in zip(found, metadatas, documents, strict=True):
+            yield record_id, {**(meta or {}), "_document": doc}
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ingest import ingest_articles
-from rag import catalog, catalog_file
+from rag import catalog, catalog_file, chroma
 from rag.catalog import CatalogState
 from rag.chroma import scan
 from rag.config import Settings
@@ -226,3 +226,28 @@ def _file_seq(store: Store) -> int:
     state = fresh(store.settings).catalog_file.load(store.registry, store.changes)
     assert state is not None
     return state.seq
+
+
+@BOTH
+def test_a_scan_of_a_collection_loses_no_record_when_another_is_removed_meanwhile(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rag.chroma.scan (signatures at ingest, lexical rebuilds) pages by id as the catalog does."""
+    monkeypatch.setattr(chroma, "_PAGE", 2)
+    writer = Store(settings, FakeEmbedder())
+    ingest_articles([bahn(), wein(), mars(), article(1), article(2)], store=writer)
+    ids = writer.registry.get(include=[])["ids"]
+    seen: list[str] = []
+
+    class Removing:
+        """The registry, with another process removing an article already read after the first page."""
+
+        def get(self, **kwargs: Any) -> dict[str, Any]:
+            found = writer.registry.get(**kwargs)
+            if kwargs.get("ids") and not seen:
+                seen.extend(found["ids"])
+                writer.remove([found["ids"][0]])
+            return found
+
+    scanned = [record_id for record_id, _ in scan(Removing(), ["metadatas"])]
+    assert sorted(scanned) == sorted(ids)  # offset pages would have skipped the record after the first page
+    assert seen[0] not in writer.registry.get(include=[])["ids"]
