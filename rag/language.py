@@ -20,8 +20,8 @@ from py3langid.modelio import load_model
 DEFAULT_LANGUAGE = "de"
 # ISO 639-1 codes the identifier chooses from, with the English names an LLM prompt uses. Measured
 # (bench/language.py, XQuAD dev questions): py3langid restricted to these six gets all 239 German and all 239
-# English questions right (lingua, the previous choice: 239 and 235), in 0.02 ms per question (lingua 0.13 ms)
-# and about 80 MiB for the loaded model (lingua's six languages: 175 MiB).
+# English questions right (lingua, the previous choice: 239 and 235), in 0.03 ms per question (lingua 0.12 ms)
+# and 48 MiB for the loaded model (lingua's six languages: 181 MiB).
 LANGUAGE_NAMES = {"de": "German", "en": "English", "fr": "French", "es": "Spanish", "it": "Italian",
                   "nl": "Dutch"}
 LANGUAGES: tuple[str, ...] = tuple(LANGUAGE_NAMES)
