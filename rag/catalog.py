@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.changelog import ChangeLog, contiguous, settled_through, token_seq
+from rag.chroma import get_by_ids
 from rag.records import ArticleInfo
 
 _BY_IDS = 250  # article ids per registry `get` (see above)
@@ -69,11 +70,7 @@ def full_scan(generation: str, log: ChangeLog, registry: Any) -> CatalogState:
 
 def read(registry: Any, article_ids: Sequence[str]) -> dict[str, ArticleInfo]:
     """The registry records of these articles that exist (removed ones are absent), in the order asked for."""
-    found: dict[str, ArticleInfo] = {}
     shared: dict[str, str] = {}
-    for i in range(0, len(article_ids), _BY_IDS):
-        batch = article_ids[i : i + _BY_IDS]
-        page = registry.get(ids=list(batch), include=["metadatas"])
-        metas = {str(a): meta for a, meta in zip(page["ids"], page["metadatas"], strict=True)}
-        found.update({a: ArticleInfo.from_metadata(a, metas[a] or {}, shared) for a in batch if a in metas})
-    return found
+    converted = {str(a): ArticleInfo.from_metadata(str(a), meta or {}, shared)  # page by page, not all metadata
+                 for a, meta, _ in get_by_ids(registry, article_ids, ["metadatas"], _BY_IDS)}
+    return {a: converted[a] for a in article_ids if a in converted}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -67,14 +67,20 @@ def scan(collection: Any, include: list[str]) -> Iterator[tuple[str, dict[str, A
     then the records in pages by id. Paging by offset lost a record for good whenever another process removed one
     between two pages (every later page started one record late); by id, a record removed meanwhile is simply
     not returned."""
-    ids = collection.get(include=[])["ids"]
-    for start in range(0, len(ids), _PAGE):
-        page = collection.get(ids=ids[start : start + _PAGE], include=include)
-        found = page["ids"]
-        metadatas = page.get("metadatas") or [{}] * len(found)
-        documents = page.get("documents") or [None] * len(found)
-        for record_id, meta, doc in zip(found, metadatas, documents, strict=True):
-            yield record_id, {**(meta or {}), "_document": doc}
+    for record_id, meta, doc in get_by_ids(collection, collection.get(include=[])["ids"], include):
+        yield record_id, {**(meta or {}), "_document": doc}
+
+
+def get_by_ids(collection: Any, ids: Sequence[str], include: list[str], page: int = _PAGE
+               ) -> Iterator[tuple[str, dict[str, Any] | None, str | None]]:
+    """(id, metadata, document) of the records of `ids` that exist, `page` ids per `get` (Chroma's transient
+    memory grows with the page: see rag/catalog.py)."""
+    for start in range(0, len(ids), page):
+        found = collection.get(ids=list(ids[start : start + page]), include=include)
+        records = found["ids"]
+        metadatas = found.get("metadatas") or [None] * len(records)
+        documents = found.get("documents") or [None] * len(records)
+        yield from zip(records, metadatas, documents, strict=True)
 
 
 @contextmanager
