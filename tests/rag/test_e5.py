@@ -14,7 +14,8 @@ import pytest
 
 from rag.config import DEFAULT_MODEL, Settings
 from rag.e5 import converted_model_dir, read_packed
-from rag.embeddings import SentenceTransformerEmbedder, make_embedder, role_prompts
+from rag.embeddings import SentenceTransformerEmbedder, make_embedder, resolve_precision, role_prompts
+from rag.errors import ConfigError
 from tests.conftest import REPO, SAMPLE, shared_data
 
 pytestmark = pytest.mark.slow
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def converted(model_cache: Path) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(DEFAULT_MODEL, cache=model_cache)
+    """In float32, so that vectors compare exactly with the model's own encode (bfloat16: its own test)."""
+    return SentenceTransformerEmbedder(DEFAULT_MODEL, cache=model_cache, precision="float32")
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +93,27 @@ def test_same_best_paragraph_as_the_engine_for_the_dev_questions(converted: Sent
     assert agreement >= 0.95
 
 
+def test_bfloat16_vectors_agree_with_float32(converted: SentenceTransformerEmbedder, model_cache: Path) -> None:
+    """bfloat16 arithmetic (the default where the CPU has it) changes vectors by rounding only: cosine to the
+    float32 ones above 0.9999, the same best paragraph for nearly every dev question."""
+    half = SentenceTransformerEmbedder(DEFAULT_MODEL, cache=model_cache, precision="bfloat16")
+    paragraphs = sample_paragraphs()
+    assert ((half.encode_passages(paragraphs) * converted.encode_passages(paragraphs)).sum(axis=1) > 0.9999).all()
+    contexts = [json.loads(line)["text"] for line in shared_data("xquad_de_dev_contexts.jsonl").open()]
+    questions = [json.loads(line)["question"] for line in shared_data("xquad_de_dev_questions.jsonl").open()]
+    best = [(e.encode_queries(questions) @ e.encode_passages(contexts).T).argmax(axis=1) for e in (half, converted)]
+    assert float(np.mean(best[0] == best[1])) >= 0.98
+
+
+def test_precision_auto_is_bfloat16_only_where_the_cpu_has_it() -> None:
+    assert resolve_precision("float32") == "float32" and resolve_precision("bfloat16") == "bfloat16"
+    assert resolve_precision("auto", "cuda:0") == "float32"
+    assert resolve_precision("auto") in ("float32", "bfloat16")
+    with pytest.raises(ConfigError, match="RAG_EMBEDDING_PRECISION"):
+        resolve_precision("half")
+    assert make_embedder(Settings(embedding_precision="float32")).precision == "float32"
+
+
 def test_questions_are_queries_and_stored_text_passages(converted: SentenceTransformerEmbedder) -> None:
     text = "Die Außenminister trafen sich in Genf."
     model = converted.model
@@ -136,8 +159,6 @@ def test_default_model_loads_offline_on_a_fresh_install(tmp_path: Path) -> None:
 
 
 def test_unwritable_cache_is_a_config_error_naming_the_setting(tmp_path: Path) -> None:
-    from rag.errors import ConfigError
-
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     with pytest.raises(ConfigError, match="RAG_MODEL_CACHE"):

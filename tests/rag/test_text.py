@@ -43,6 +43,13 @@ def test_sentences_respect_german_abbreviations_dates_and_ordinals() -> None:
     ]
 
 
+def test_initials_do_not_end_sentences() -> None:
+    text = "Die T. T. Tsui Galerie wurde 1991 eröffnet. Sie zeigt Werke, übersetzt von John C. Messenger. Gut."
+    assert split_sentences(text) == [
+        "Die T. T. Tsui Galerie wurde 1991 eröffnet.", "Sie zeigt Werke, übersetzt von John C. Messenger.", "Gut."
+    ]
+
+
 def test_paragraph_breaks_end_sentences() -> None:
     assert split_sentences("Zwischentitel\n\nDer Text beginnt hier. Und geht weiter.") == [
         "Zwischentitel", "Der Text beginnt hier.", "Und geht weiter."
