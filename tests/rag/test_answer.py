@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from ingest import ingest, ingest_articles
@@ -102,6 +103,22 @@ def test_words_every_sentence_shares_weigh_less() -> None:
     assert text[best.start:best.end].startswith("Als Herr der Zeit")
     topic_only = next(s for s in found if text[s.start:s.end] == "Doctor Who hat Fans.")
     assert sum(share for _, share in topic_only.covers) < (3 + 3) / (3 + 3 + 2)  # less than their IDF share
+
+
+def test_question_in_other_words_is_answered_by_meaning() -> None:
+    """An English question shares no word with the German sentences: words cannot rank them, so the first
+    sentences of the best passages are compared by meaning (here a fake similarity), not only the three that
+    happen to come first by position bonuses."""
+    text = ("Am Freitag trafen sich die Minister in Genf. Das Gespräch dauerte eineinhalb Stunden. "
+            "Lawrow sprach danach mit Journalisten. Moskau forderte den Abzug der Truppen aus Rumänien.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"minist": 1.0, "gesprach": 1.0, "moskau": 2.0, "forder": 2.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.array([7.0 if "forderte" in s else 6.0 for s in sentences])
+
+    chosen = select_sentences("What did Moscow demand?", [passage], idf, similarity=similarity)
+    assert [text[s.start:s.end] for s in chosen] == ["Moskau forderte den Abzug der Truppen aus Rumänien."]
 
 
 def test_how_long_asks_for_a_duration(assistant: Assistant) -> None:
