@@ -13,6 +13,7 @@ built fresh (in `--home DIR/ingest` when given, wiped first; else a temporary di
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -77,15 +78,16 @@ def main() -> None:
         log(f"{len(articles)} articles, {len(texts)} chunks, mean {sum(map(len, texts)) / len(texts):.0f} chars; "
             f"model max_seq_length {model.max_seq_length}, batch size {settings.embed_batch_size}")
         prompt = embedder.prompts[1]  # what the pipeline puts before each stored text ("passage: " for e5)
-        raw_encode(model, texts[:64], settings.embed_batch_size, prompt)  # warm-up
+        raw_encode(model, texts[:64], settings.embed_batch_size, prompt, embedder.arithmetic)  # warm-up
 
         if not args.no_pipeline:
             run_pipeline(args, settings, embedder, articles, texts, ingest_articles, Store)
         if sweep:
-            run_sweep(model, texts, sweep, args.sweep_chunks, args.rounds, prompt)
+            run_sweep(model, texts, sweep, args.sweep_chunks, args.rounds, prompt, embedder.arithmetic)
 
 
-def run_sweep(model: Any, texts: list[str], sweep: list[int], chunks: int, rounds: int, prompt: str) -> None:
+def run_sweep(model: Any, texts: list[str], sweep: list[int], chunks: int, rounds: int, prompt: str,
+              arithmetic: Any) -> None:
     """Raw encode chunks/s per batch size; the sizes take turns, `rounds` times (rotating the order), so a
     noisy neighbour does not land on one size only. Reports the median and every round."""
     subset = texts if chunks <= 0 else texts[:: max(1, len(texts) // chunks)][:chunks]
@@ -93,7 +95,7 @@ def run_sweep(model: Any, texts: list[str], sweep: list[int], chunks: int, round
     for round_ in range(rounds):
         order = sweep[round_ % len(sweep):] + sweep[: round_ % len(sweep)]
         for batch_size in order:
-            seconds = raw_encode(model, subset, batch_size, prompt)
+            seconds = raw_encode(model, subset, batch_size, prompt, arithmetic)
             runs[batch_size].append(len(subset) / seconds)
             log(f"sweep round {round_ + 1}: batch {batch_size}: {len(subset) / seconds:.1f} chunks/s")
     for batch_size in sweep:
@@ -103,10 +105,14 @@ def run_sweep(model: Any, texts: list[str], sweep: list[int], chunks: int, round
              max_seq_length=model.max_seq_length, load_avg_1m=round(os.getloadavg()[0], 2))
 
 
-def raw_encode(model: Any, texts: list[str], batch_size: int, prompt: str) -> float:
+def raw_encode(model: Any, texts: list[str], batch_size: int, prompt: str,
+               arithmetic: Any = contextlib.nullcontext) -> float:
+    """Seconds of one `SentenceTransformer.encode` call, in the arithmetic the pipeline's embedder uses
+    (bfloat16 autocast where `RAG_EMBEDDING_PRECISION` resolves to it)."""
     clock = time.perf_counter()
-    model.encode(texts, prompt=prompt, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-                 show_progress_bar=False)
+    with arithmetic():
+        model.encode(texts, prompt=prompt, batch_size=batch_size, normalize_embeddings=True,
+                     convert_to_numpy=True, show_progress_bar=False)
     return time.perf_counter() - clock
 
 
@@ -126,7 +132,7 @@ def _clocked(call: Any, spent: dict[str, float], key: str, counted: str | None =
 def run_pipeline(args: Any, settings: Any, embedder: Any, articles: list[Any], texts: list[str],
                  ingest_articles: Any, store_class: Any) -> None:
     log(f"raw encode of {len(texts)} chunks ...")
-    raw_s = raw_encode(embedder.model, texts, settings.embed_batch_size, embedder.prompts[1])
+    raw_s = raw_encode(embedder.model, texts, settings.embed_batch_size, embedder.prompts[1], embedder.arithmetic)
     log(f"raw encode: {raw_s:.1f} s, {len(texts) / raw_s:.1f} chunks/s")
 
     shutil.rmtree(settings.home, ignore_errors=True)
@@ -160,6 +166,7 @@ def run_pipeline(args: Any, settings: Any, embedder: Any, articles: list[Any], t
     other = seconds - spent["encode"] - spent["lexical"] - spent["write"]
     emit("ingest", "ingest",
          articles=len(articles), chunks=chunks, texts_embedded=spent["encoded"], batch_size=settings.embed_batch_size,
+         precision=embedder.precision,
          max_seq_length=embedder.model.max_seq_length, mean_chunk_chars=round(sum(map(len, texts)) / len(texts)),
          pipeline_s=round(seconds, 2), articles_per_s=rate(len(articles), seconds), chunks_per_s=rate(chunks, seconds),
          raw_encode_s=round(raw_s, 2), raw_encode_chunks_per_s=rate(len(texts), raw_s),

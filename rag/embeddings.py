@@ -186,12 +186,12 @@ class SentenceTransformerEmbedder(Embedder):
     def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._arithmetic():
+        with self.arithmetic():
             vectors = self.model.encode(list(texts), prompt=prompt, batch_size=self.batch_size,
                                         normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
-    def _arithmetic(self) -> contextlib.AbstractContextManager[Any]:
+    def arithmetic(self) -> contextlib.AbstractContextManager[Any]:
         """bfloat16 autocast for the matrix products (sums and norms stay float32), or nothing."""
         if self.precision != "bfloat16":
             return contextlib.nullcontext()
