@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from rag.language import question_words
 from rag.retrieve import Passage
 from rag.text import analyze, inside_credit, sentence_spans, terms
 
@@ -104,7 +105,7 @@ ANSWER_TYPE_BONUS = 0.12
 def term_weights(question: str, idf: dict[str, float], focus: Collection[str] = ()) -> dict[str, float]:
     top = getattr(idf, "top", None) or max(idf.values(), default=1.0)
     weights: dict[str, float] = {}
-    for term in terms(question):
+    for term in terms(question_words(question)):
         weight = idf.get(term, top) * (FOCUS_BOOST if term in focus else 1.0)
         parts = idf.parts(term) if term not in idf and hasattr(idf, "parts") else ()
         if not parts:

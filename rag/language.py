@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 import numpy as np
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
@@ -35,6 +36,7 @@ MIN_CONFIDENCE = 0.30
 MIN_WORDS = 2
 
 _WORD = re.compile(r"[^\W\d_]+")  # letters only: numbers and punctuation say nothing about the language
+_TOKEN = re.compile(r"\w+")  # as rag/text.py tokenizes
 _detector: LanguageIdentifier | None = None
 _lock = threading.Lock()
 
@@ -74,6 +76,30 @@ def identify(text: str, languages: LanguageIdentifier, min_confidence: float = M
     return str(code)
 
 
+@lru_cache(maxsize=1024)
+def question_words(question: str) -> str:
+    """The question as the word-matching side reads it: without the stopwords of its own language when that is
+    not German ("What did Moscow demand?" → "Moscow demand"). German analysis (rag/text.py) knows German
+    stopwords only, so an English question's "what", "did", "the" would match English quotes and names in the
+    corpus by chance and count in its term coverage. The lists are bm25s's, as the German one is. Measured on
+    the 239 English dev questions over the title-less index (bench/quality.py's crosslingual line): recall@5
+    0.925 → 0.933, MRR 0.889 → 0.890, recall@1 0.858 → 0.854, answer containment 0.632 → 0.653, citation
+    support 0.845 → 0.858. The embedding model reads the whole question."""
+    stopwords = _foreign_stopwords().get(detect_language(question))
+    if not stopwords:
+        return question
+    return " ".join(word for word in _TOKEN.findall(question) if word.lower() not in stopwords)
+
+
+@lru_cache(maxsize=1)
+def _foreign_stopwords() -> dict[str, frozenset[str]]:
+    from bm25s import stopwords
+
+    lists = {"en": stopwords.STOPWORDS_EN_PLUS, "fr": stopwords.STOPWORDS_FRENCH, "es": stopwords.STOPWORDS_SPANISH,
+             "it": stopwords.STOPWORDS_ITALIAN, "nl": stopwords.STOPWORDS_DUTCH}
+    return {code: frozenset(w.lower() for w in words) for code, words in lists.items()}
+
+
 def language_name(code: str) -> str:
     """The English name of a language code ('fr' → 'French'), as an LLM prompt can name it."""
     return LANGUAGE_NAMES.get(code, LANGUAGE_NAMES[DEFAULT_LANGUAGE])
@@ -89,5 +115,6 @@ __all__ = [
     "detector",
     "identify",
     "language_name",
+    "question_words",
     "restricted_identifier",
 ]

@@ -43,7 +43,7 @@ def best_coverage(query: str, texts: Sequence[str], lexical: LexicalIndex) -> fl
     idf = lexical_idf(lexical)
     words = question_weights(query, idf)
     parts = {t: idf.parts(t) for t in words if t not in idf}
-    grams = _weights(set(char_grams(query)), gram_idf(lexical))
+    grams = _weights(set(char_grams(_question_words(query))), gram_idf(lexical))
     return max(((_word_share(words, parts, idf, terms(text)) + _share(grams, set(char_grams(text)))) / 2
                 for text in texts), default=0.0)
 
@@ -53,9 +53,16 @@ def question_weights(query: str, idf: IdfTable) -> dict[str, float]:
     the question's language at large (`rag.background`) when the table knows the corpus's document frequencies
     (an index's table does; a plain table, as in tests, keeps its own weights)."""
     if not isinstance(idf, IndexIdf) or background.BACKGROUND_DOCS <= 0:
-        return _weights(terms(query), idf)
-    frequencies = background.term_frequencies(query, _language(query))
+        return _weights(terms(_question_words(query)), idf)
+    frequencies = background.term_frequencies(_question_words(query), _language(query))
     return {term: idf.blended(term, value) for term, value in frequencies.items()}
+
+
+def _question_words(text: str) -> str:
+    """The question without the stopwords of its language (`rag.language.question_words`)."""
+    from rag.language import question_words
+
+    return question_words(text)
 
 
 @lru_cache(maxsize=1024)

@@ -12,7 +12,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.filters import EVENT_DAYS_LISTED, Filters
-from rag.language import detect_language
+from rag.language import detect_language, question_words
 from rag.lexical import LexicalIndex
 from rag.passages import (
     CAP_YIELD,
@@ -105,7 +105,7 @@ class Retriever:
         known: dict[str, tuple[str, dict[str, Any]]] = {cid: (hit[1], hit[2]) for cid, hit in dense_hits.items()}
         trust = self._lexical_trust(query, lex_hits, known, lexical) if dense_hits else 1.0
         ranked = self._fuse(lex_hits, dense_hits, trust)
-        lead_prior = LEAD_PRIOR if len(terms(query)) <= 1 else 0.0
+        lead_prior = LEAD_PRIOR if len(terms(question_words(query))) <= 1 else 0.0
         passages = self._materialise(ranked, known, k, per_article or self.article_cap(k), lead_prior, catalog,
                                      prefer_recent)
         if merge:
@@ -188,7 +188,7 @@ class Retriever:
     def _lexical(self, lexical: LexicalIndex, query: str, filters: Filters) -> dict[str, float]:
         mask = lexical.filter_mask(since=filters.since_day, until=filters.until_day, sources=filters.sources,
                                    events=filters.events)
-        return dict(lexical.search(query, CANDIDATES, mask))
+        return dict(lexical.search(question_words(query), CANDIDATES, mask))
 
     def _fuse(self, lex: dict[str, float], dense: dict[str, DenseEntry], trust: float = 1.0
               ) -> list[tuple[str, float]]:

@@ -9,7 +9,7 @@ from langchain_core.messages import BaseMessage
 
 from ingest import ingest
 from rag import Assistant, Settings
-from rag.language import LANGUAGES, detect_language, detector, language_name
+from rag.language import LANGUAGES, detect_language, detector, language_name, question_words
 from rag.llm import LLMClient
 from rag.messages import MESSAGES
 from rag.retrieve import Passage
@@ -123,3 +123,12 @@ def test_the_assistant_in_llm_mode_tells_the_model_the_language(settings: Settin
     answer = assistant.answer("Why should Nato leave Rumänien and Bulgarien?", mode="llm")
     assert answer.mode == "llm" and model.seen
     assert "Answer in English." in str(model.seen[-1][-1].content)
+
+
+def test_question_words_drop_the_stopwords_of_the_questions_own_language() -> None:
+    """Word matching reads an English question without "what", "did", "the" (German analysis knows German
+    stopwords only); a German question stays as it is, and the model of meaning always reads the whole text."""
+    assert question_words("What did Moscow demand?") == "Moscow demand"
+    assert question_words("Quelles sont les exigences de Moscou ?") == "Quelles exigences Moscou"
+    assert question_words("Welche Forderungen stellte Moskau?") == "Welche Forderungen stellte Moskau?"
+    assert question_words("Graz") == "Graz"  # one word: German by default
