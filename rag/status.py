@@ -30,6 +30,7 @@ class EmbeddingStatus:
     dimension_from: str  # "collection" (a stored vector), "model config" (the folder's files), "model", "unknown"
     location: str  # the folder the weights load from, or the name the hub resolves
     stamped_model: str  # the model the collection was built with ("" before the first article)
+    precision: str = "float32"  # the model's arithmetic: "bfloat16" or "float32" (RAG_EMBEDDING_PRECISION resolved)
 
     @property
     def mismatch(self) -> bool:
@@ -148,7 +149,8 @@ def embedding_status(store: Store) -> EmbeddingStatus:
             dimension, source = int(embedder.dimension), "model"
         except RagError:  # the model cannot be loaded here (e.g. a hub name offline): report it unknown
             dimension, source = None, "unknown"
-    return EmbeddingStatus(embedder.name, dimension, source, location, stamped)
+    return EmbeddingStatus(embedder.name, dimension, source, location, stamped,
+                           str(getattr(embedder, "precision", "float32")))
 
 
 def _stored_dimension(store: Store) -> int | None:

@@ -164,7 +164,7 @@ def format_status(status: Any) -> list[str]:
         ("dates", dates),
         ("stories", f"{status.story_groups} told by several articles ({status.copies} copies)"
                     if status.story_groups else "no story stored twice"),
-        ("embedding", f"{e.model}, {dimension}"),
+        ("embedding", f"{e.model}, {dimension}, {e.precision}"),
         ("", e.location),
         ("store", f"{status.store} {status.store_location}, collection {status.collection!r}"),
         ("lexical", f"{lexical_state}, {file_size(lexical.size_bytes)}"),

@@ -314,7 +314,7 @@ def status_html(status: IndexStatus, texts: Texts) -> str:
         dates += f" ({texts('st_undated', n=status.undated)})"
     dimension = (texts("st_dimensions", n=e.dimension) + f", {texts['dim_from_' + e.dimension_from.replace(' ', '_')]}"
                  if e.dimension else texts["st_dimension_unknown"])
-    embedding = [f"{e.model} ({dimension})", e.location]
+    embedding = [f"{e.model} ({dimension}, {e.precision})", e.location]
     if e.mismatch:
         embedding.append(texts("st_mismatch", model=e.stamped_model))
     rows = [

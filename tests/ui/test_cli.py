@@ -56,6 +56,9 @@ def test_ingest_list_ask_remove_with_the_real_model(capsys: pytest.CaptureFixtur
     assert code == 0 and (status["articles"], status["outlets"]) == (1, {"derStandard": 1})
     assert status["chunks"] == article["chunks"] and status["earliest"] == status["latest"] == "2022-01-21"
     assert status["embedding"]["dimension"] == 384 and status["embedding"]["dimension_from"] == "collection"
+    from rag.embeddings import resolve_precision
+
+    assert status["embedding"]["precision"] == resolve_precision("auto")  # bfloat16 where the CPU has it
     assert status["lexical"]["state"] == "fresh" and status["lexical"]["size_bytes"] > 0
 
     code, out, _ = run(capsys, "reindex", "--lexical")
