@@ -4,7 +4,9 @@ Sentences are quoted verbatim (never reworded), scored by how much of the questi
 (German compounds count: "Sicherheitsforderungen" contains "Forderung"), with a small bonus for better
 ranked passages. Words most candidates share weigh less (they name the topic, not what is asked). When the
 embedding model is at hand, the best-scored sentences are also compared with the question by meaning (cosine
-of the question as a query and the sentence as a passage), and that similarity joins their score. Each
+of the question as a query and the sentence as a passage), and that similarity joins their score; when words
+cannot rank the sentences at all (a question in another language), the first sentences of the best passages are
+compared too. Each
 sentence after the first is chosen for what it adds to the answer, and only while it stays close to the best
 one: one sentence is a complete answer when nothing else answers. At most 4 sentences, in passage order and
 reading order.
