@@ -12,25 +12,25 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-import numpy as np
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import Runnable, RunnableLambda
 
-from rag.cite import Draft, MeaningSupport, check_llm_answer, corroborate, judged_support, render
+from rag.cite import Draft, check_llm_answer, corroborate, render
 from rag.config import Settings, get_settings
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError, LLMError
-from rag.extractive import Similarity, select_sentences
+from rag.extractive import select_sentences
 from rag.followup import normalize_history, resolve_followup
 from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
+from rag.meaning import meaning_support, sentence_similarity
 from rag.messages import format_day, format_period, message
 from rag.periods import AppliedPeriod, apply_period, reference_day
-from rag.relevance import Evidence, FittedJudge, best_coverage, lexical_idf
+from rag.relevance import lexical_idf
 from rag.retrieve import CAP_YIELD, JUDGED, Filters, Passage, Retrieval, Retriever
 from rag.schema import Answer
 from rag.store import Store
-from rag.text import sentence_spans, terms
+from rag.text import terms
 from rag.timeline import (
     TIMELINE_ARTICLES,
     asks_for_timeline,
@@ -254,7 +254,8 @@ class Assistant:
         passages = self._passages(request)
         focus = terms(request.base) if request.query != request.base else ()
         idf = self._idf(request)
-        sentences = select_sentences(request.query, passages, idf, focus, self._similarity(request))
+        similarity = sentence_similarity(self.retriever, request.retrieval)
+        sentences = select_sentences(request.query, passages, idf, focus, similarity)
         drafts = [Draft(passages[s.passage].text[s.start : s.end], [s.passage], {s.passage: (s.start, s.end)})
                   for s in sentences]
         corroborate(drafts, passages, idf, request.query)
@@ -286,8 +287,8 @@ class Assistant:
             return retrieval is not None and passage.score >= CAP_YIELD * best and \
                 self.retriever.passage_relevance(request.query, passage, retrieval) >= floor
 
-        drafts = timeline_drafts(request.query, passages, self._idf(request), self._similarity(request),
-                                 request.language, on_topic)
+        similarity = sentence_similarity(self.retriever, request.retrieval)
+        drafts = timeline_drafts(request.query, passages, self._idf(request), similarity, request.language, on_topic)
         body, citations, claims = render(drafts, passages, separator="\n")
         request.timings["answer"] = time.perf_counter() - clock
         text = f"{self._text(request, 'timeline')}\n{body}" if citations else self._text(request, "nothing")
@@ -315,7 +316,8 @@ class Assistant:
 
     def _llm_answer(self, request: Request, raw: str) -> Answer:
         passages = self._llm_passages(request)  # what the model saw: its [n] refer to these
-        drafts, removed, unsupported = check_llm_answer(raw, passages, self._meaning_support(request))
+        support = meaning_support(self.retriever, request.retrieval)
+        drafts, removed, unsupported = check_llm_answer(raw, passages, support)
         text, citations, claims = render(drafts, passages)
         notices = []
         if removed:
@@ -327,40 +329,6 @@ class Assistant:
                       period=request.scope.period, claims=claims)
 
     # --- helpers ------------------------------------------------------------------------------------------
-    def _meaning_support(self, request: Request) -> MeaningSupport | None:
-        """Support by meaning for an LLM's sentences: the fitted judge, asked whether the passage's closest
-        sentence answers the claim as it would a question (term coverage, cosine, the language of each side).
-        None for models without a fitted judge."""
-        judge = self.retriever.judge
-        if not isinstance(judge, FittedJudge) or request.retrieval is None or request.retrieval.lexical is None:
-            return None
-        lexical, embedder, floor = request.retrieval.lexical, self.store.embedder, self.retriever.floor
-
-        def supported_by(claim: str, passage_text: str) -> tuple[float, tuple[int, int]]:
-            spans = list(sentence_spans(passage_text))
-            if not spans:
-                return 0.0, (-1, -1)
-            cosines = embedder.encode_passages([passage_text[a:b] for a, b in spans]) @ \
-                embedder.encode_queries([claim])[0]
-            best = int(np.argmax(cosines))
-            evidence = Evidence(best_coverage(claim, [passage_text], lexical), float(cosines[best]),
-                                detect_language(claim) != detect_language(passage_text))
-            return judged_support(judge.relevance(evidence), floor), spans[best]
-
-        return supported_by
-
-    def _similarity(self, request: Request) -> Similarity | None:
-        """Sentences → their cosine with the question, for models with a fitted sentence weight."""
-        retrieval = request.retrieval
-        weight = self.retriever.profile.sentence_weight
-        if retrieval is None or retrieval.query_vector is None or weight is None:
-            return None
-        vector = retrieval.query_vector
-
-        def similarity(sentences: Sequence[str]) -> np.ndarray:
-            return weight * (self.store.embedder.encode_passages(sentences) @ vector)
-
-        return similarity
     def _passages(self, request: Request) -> list:
         return request.retrieval.passages if request.retrieval else []
 
