@@ -121,6 +121,30 @@ def test_question_in_other_words_is_answered_by_meaning() -> None:
     assert [text[s.start:s.end] for s in chosen] == ["Moskau forderte den Abzug der Truppen aus Rumänien."]
 
 
+def test_sentence_going_on_with_the_answer_follows_it() -> None:
+    """The sentence after the best one carries the answer without a question word ("Das Unternehmen ..."): it
+    joins when it lies close to the best by meaning and both together are no further from the question; a
+    sentence that changes the subject does not, however the pair reads (fake similarity)."""
+    text = ("Tesla gründete 1886 mit Lane und Vail die Firma Tesla Electric Light. "
+            "Das Unternehmen installierte Lichtbogenlampen. Doch der Schaden war angerichtet.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"tesla": 2.0, "firma": 2.0, "herstell": 2.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.array([7.0 if "Lichtbogen" in s else 6.8 if "Tesla" in s else 5.0 for s in sentences])
+
+    chosen = [text[s.start:s.end] for s in select_sentences("Was stellte Teslas Firma her?", [passage], idf,
+                                                              similarity=similarity)]
+    assert chosen == ["Tesla gründete 1886 mit Lane und Vail die Firma Tesla Electric Light.",
+                      "Das Unternehmen installierte Lichtbogenlampen."]
+
+    text = "Tesla gründete 1886 mit Lane und Vail die Firma Tesla Electric Light. Doch der Schaden war angerichtet."
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    chosen = [text[s.start:s.end] for s in select_sentences("Was stellte Teslas Firma her?", [passage], idf,
+                                                              similarity=similarity)]
+    assert chosen == ["Tesla gründete 1886 mit Lane und Vail die Firma Tesla Electric Light."]
+
+
 def test_how_long_asks_for_a_duration(assistant: Assistant) -> None:
     # "Wie lange dauerte" is the question's frame, not its topic: the topic is the talk.
     answer = assistant.answer("Wie lange dauerte das Gespräch?")
