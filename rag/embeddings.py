@@ -103,13 +103,21 @@ class SentenceTransformerEmbedder(Embedder):
     def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 16, device: str = "cpu",
                  cache: Path | None = None, precision: str = "auto") -> None:
         self.name = model
-        self.precision = resolve_precision(precision, device)
+        self._precision = _known_precision(precision)  # resolved on first use: "auto" asks torch, which is slow
+        self._resolved: str | None = None  # to import, and `newsrag list` or `status` never load the model
         self.cache = cache or Settings().model_cache
         self.batch_size = batch_size
         self.device = device
         self._model: Any = None
         self._where: str | None = None
         self._prompts: tuple[str, str] | None = None
+
+    @property
+    def precision(self) -> str:
+        """"float32" or "bfloat16": RAG_EMBEDDING_PRECISION resolved for this machine (`resolve_precision`)."""
+        if self._resolved is None:
+            self._resolved = resolve_precision(self._precision, self.device)
+        return self._resolved
 
     @property
     def model(self) -> Any:
@@ -222,11 +230,8 @@ def _lean_e5(folder: Path, device: str) -> Any:
 def resolve_precision(precision: str, device: str = "cpu") -> str:
     """"float32" or "bfloat16": "auto" is bfloat16 only where the CPU computes it natively (oneDNN says so);
     on other CPUs bfloat16 is emulated and slower than float32."""
-    if precision in ("float32", "bfloat16"):
+    if _known_precision(precision) != "auto":
         return precision
-    if precision != "auto":
-        raise ConfigError(f"unknown embedding precision {precision!r}: set RAG_EMBEDDING_PRECISION to auto, "
-                          "float32 or bfloat16")
     if not device.startswith("cpu"):
         return "float32"
     try:
@@ -236,6 +241,13 @@ def resolve_precision(precision: str, device: str = "cpu") -> str:
     except (ImportError, AttributeError, RuntimeError):  # an older or a stripped-down torch: play safe
         native = False
     return "bfloat16" if native else "float32"
+
+
+def _known_precision(precision: str) -> str:
+    if precision not in ("auto", "float32", "bfloat16"):
+        raise ConfigError(f"unknown embedding precision {precision!r}: set RAG_EMBEDDING_PRECISION to auto, "
+                          "float32 or bfloat16")
+    return precision
 
 
 def role_prompts(name: str) -> dict[str, str]:

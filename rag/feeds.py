@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.chroma import chroma_client
 from rag.config import Settings
 from rag.errors import ConfigError, NotFoundError, StoreError, SyncBusyError
 
@@ -112,8 +113,6 @@ class FeedBook:
     @property
     def client(self) -> Any:
         if self._client is None:
-            from rag.store import chroma_client
-
             self._client = chroma_client(self.settings)
         return self._client
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rag import background
+from rag.language import detect_language, question_words
 from rag.lexical import GRAMS, WORDS, LexicalIndex, bm25_idf
 from rag.text import char_grams, compound_parts, inside_credit, terms
 
@@ -43,7 +44,7 @@ def best_coverage(query: str, texts: Sequence[str], lexical: LexicalIndex) -> fl
     idf = lexical_idf(lexical)
     words = question_weights(query, idf)
     parts = {t: idf.parts(t) for t in words if t not in idf}
-    grams = _weights(set(char_grams(_question_words(query))), gram_idf(lexical))
+    grams = _weights(set(char_grams(question_words(query))), gram_idf(lexical))
     return max(((_word_share(words, parts, idf, terms(text)) + _share(grams, set(char_grams(text)))) / 2
                 for text in texts), default=0.0)
 
@@ -53,23 +54,14 @@ def question_weights(query: str, idf: IdfTable) -> dict[str, float]:
     the question's language at large (`rag.background`) when the table knows the corpus's document frequencies
     (an index's table does; a plain table, as in tests, keeps its own weights)."""
     if not isinstance(idf, IndexIdf) or background.BACKGROUND_DOCS <= 0:
-        return _weights(terms(_question_words(query)), idf)
-    frequencies = background.term_frequencies(_question_words(query), _language(query))
+        return _weights(terms(question_words(query)), idf)
+    frequencies = background.term_frequencies(question_words(query), _language(query))
     return {term: idf.blended(term, value) for term, value in frequencies.items()}
-
-
-def _question_words(text: str) -> str:
-    """The question without the stopwords of its language (`rag.language.question_words`)."""
-    from rag.language import question_words
-
-    return question_words(text)
 
 
 @lru_cache(maxsize=1024)
 def _language(text: str) -> str:
     """The question's language (cached: one retrieval weighs its question several times)."""
-    from rag.language import detect_language
-
     return detect_language(text)
 
 
