@@ -145,6 +145,59 @@ def test_sentence_going_on_with_the_answer_follows_it() -> None:
     assert chosen == ["Tesla gründete 1886 mit Lane und Vail die Firma Tesla Electric Light."]
 
 
+def test_sentence_giving_what_was_asked_for_follows_the_best() -> None:
+    """"Was sagte Liz Truss?": the sentence naming her says nothing; the next one holds her words. It reads far
+    from the question alone (no name in it) but joins, since it holds what the best sentence lacks and the pair
+    reads closer to the question (fake similarity, the real one's figures)."""
+    text = ("Auch die britische Außenministerin Liz Truss schießt scharf gegen Moskau. "
+            "Putin solle die Ukraine in Ruhe lassen, sagte die Ministerin am Freitag.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"liz": 2.0, "truss": 2.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.array([6.87 if "Truss" in s and "Putin" in s else 6.85 if "Truss" in s else 6.43
+                         for s in sentences])
+
+    chosen = [text[s.start:s.end] for s in select_sentences("Was sagte Liz Truss?", [passage], idf,
+                                                              similarity=similarity)]
+    assert chosen == ["Auch die britische Außenministerin Liz Truss schießt scharf gegen Moskau.",
+                      "Putin solle die Ukraine in Ruhe lassen, sagte die Ministerin am Freitag."]
+    chosen = select_sentences("Was macht Liz Truss?", [passage], idf, similarity=similarity)
+    assert len(chosen) == 1  # asked for no statement, the far sentence stays out
+
+
+def test_every_further_sentence_is_checked_by_meaning() -> None:
+    """Five sentences share the question's word; the three best by words are the shortlist. A fourth that
+    means something else must not join only because it was never compared (fake similarity)."""
+    text = ("Nach eineinhalb Stunden war das Gespräch beendet. Das Gespräch war offen und klar. "
+            "Das Gespräch war lang und zäh. Das Gespräch war kühl und knapp. "
+            "Im Februar soll es erneut Gespräche geben.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"gesprach": 2.0, "dau": 1.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.array([7.0 if "eineinhalb" in s else 5.0 for s in sentences])
+
+    chosen = [text[s.start:s.end] for s in select_sentences("Wie lange dauerte das Gespräch?", [passage], idf,
+                                                              similarity=similarity)]
+    assert chosen == ["Nach eineinhalb Stunden war das Gespräch beendet."]
+
+
+def test_the_best_sentence_leads_the_answer() -> None:
+    """The answer starts with its best sentence even when a better-ranked passage adds another one."""
+    first = "Die Stellvertreter von Blinken und Lawrow hatten sich schon getroffen."
+    second = "Danach sagte Lawrow, die USA würden schriftlich antworten."
+    passages = [Passage(f"c{n}", f"a{n}", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, (f"c{n}",))
+                for n, text in enumerate((first, second))]
+    idf = {"lawrow": 2.0, "treff": 2.0, "sag": 1.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.array([7.2 if "sagte" in s else 6.95 for s in sentences])
+
+    chosen = select_sentences("Was sagte Lawrow nach dem Treffen?", passages, idf, similarity=similarity)
+    assert [passages[s.passage].text for s in chosen] == [second, first]
+
+
 def test_how_long_asks_for_a_duration(assistant: Assistant) -> None:
     # "Wie lange dauerte" is the question's frame, not its topic: the topic is the talk.
     answer = assistant.answer("Wie lange dauerte das Gespräch?")
