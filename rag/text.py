@@ -138,12 +138,16 @@ COMPOUND_PART_MIN = 4  # shortest stem a compound is split into ("spur", "weit")
 _LINKING = ("", "s", "es", "n", "en", "e", "er")  # Fugenelemente between the parts
 
 
-def inside_credit(term: str, present: Collection[str]) -> float:
+def inside_credit(term: str, present: Collection[str], *, heads: bool = False) -> float:
     """1 when the stem is present, COMPOUND_CREDIT when it is part of a longer present word or spelled with
-    one letter changed ("doctor"/"doktor"), else 0."""
+    one letter changed ("doctor"/"doktor"), else 0. With `heads`, a present word that ends the stem (a compound's
+    head) earns COMPOUND_CREDIT too: text refers back to a compound by its head ("Rheinschlucht" asked, "Die
+    Schlucht ist ... bekannt" written)."""
     if term in present:
         return 1.0
     if len(term) >= COMPOUND_MIN and any(len(w) > len(term) and term in w for w in present):
+        return COMPOUND_CREDIT
+    if heads and any(len(term) > len(w) >= COMPOUND_MIN and term.endswith(w) for w in present):
         return COMPOUND_CREDIT
     if len(term) >= SPELLING_MIN and any(_one_letter_apart(term, w) for w in present):
         return COMPOUND_CREDIT

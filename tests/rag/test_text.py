@@ -88,3 +88,12 @@ def test_inside_credit_for_compounds_and_spelling_variants() -> None:
     assert inside_credit("doctor", {"doktor"}) == COMPOUND_CREDIT  # one letter apart, long enough
     assert inside_credit("haus", {"maus"}) == 0.0  # short words one letter apart are other words
     assert inside_credit("doctor", {"direktor"}) == 0.0
+
+
+def test_a_compounds_head_counts_where_asked_for() -> None:
+    """"Wofür ist die Rheinschlucht bekannt?" — the answer says "Die Schlucht ist ... bekannt": its head."""
+    stems = set(terms("Die Schlucht ist für ihre Burgen und Weinberge bekannt."))
+    rheinschlucht = terms("Rheinschlucht").pop()
+    assert inside_credit(rheinschlucht, stems) == 0.0
+    assert inside_credit(rheinschlucht, stems, heads=True) == COMPOUND_CREDIT
+    assert inside_credit(terms("Bergbau").pop(), set(terms("Der Bau")), heads=True) == 0.0  # too short to tell
