@@ -32,6 +32,8 @@ _EXTRA_STOPWORDS = {
     "lange", "dauert", "dauerte", "dauerten", "dauern", "gedauert",
     "lautet", "lauten", "lautete", "heißt", "heißen", "hieß", "hießen", "art", "begriff", "bezeichnung",
     "ungefähr", "circa", "allgemeinen", "befindet", "befinden", "befand", "befanden",
+    # "tun" stands for the action asked about ("Was will Großbritannien tun?") as "machen" does in bm25s's list.
+    "tun", "tut", "tat", "taten", "getan",
 }
 STOPWORDS: frozenset[str] = frozenset(w.lower() for w in STOPWORDS_GERMAN) | frozenset(_EXTRA_STOPWORDS)
 

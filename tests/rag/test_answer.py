@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from ingest import ingest, ingest_articles
 from rag import Answer, Assistant, Settings
 from rag.errors import ConfigError, InputError
-from rag.extractive import candidate_sentences, select_sentences
+from rag.extractive import candidate_sentences, names_a_later_day, select_sentences
 from rag.retrieve import Passage
 from tests.articles import bahn
 from tests.conftest import SAMPLE
@@ -164,6 +165,27 @@ def test_sentence_giving_what_was_asked_for_follows_the_best() -> None:
                       "Putin solle die Ukraine in Ruhe lassen, sagte die Ministerin am Freitag."]
     chosen = select_sentences("Was macht Liz Truss?", [passage], idf, similarity=similarity)
     assert len(chosen) == 1  # asked for no statement, the far sentence stays out
+
+
+def test_what_comes_next_is_a_sentence_naming_a_later_day() -> None:
+    """"Wie geht es weiter?" asks for what comes next; its words name no topic, so neither they nor the meaning
+    of the question (here a fake similarity preferring the other sentence) decide: a later day than the
+    article's does."""
+    text = ("Die beiden sollen nach Hause gehen dürfen. "
+            "Die USA wollen sich kommende Woche schriftlich melden. "
+            "Am Donnerstag sprach Blinken in Berlin.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "2022-01-21", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"geh": 2.0, "usa": 1.0, "blink": 1.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.array([9.0 if "gehen" in s else 6.0 for s in sentences])
+
+    for question in ("Wie geht es weiter?", "What happens next?"):
+        chosen = [text[s.start:s.end] for s in select_sentences(question, [passage], idf, similarity=similarity)]
+        assert chosen == ["Die USA wollen sich kommende Woche schriftlich melden."]
+    assert names_a_later_day("Im Februar soll es erneut Gespräche geben.", date(2022, 1, 21))
+    assert not names_a_later_day("Am Donnerstag sprach Blinken in Berlin.", date(2022, 1, 21))
+    assert not names_a_later_day("Im Februar soll es erneut Gespräche geben.", None)  # undated: no later day
 
 
 def test_every_further_sentence_is_checked_by_meaning() -> None:

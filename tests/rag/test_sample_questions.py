@@ -48,8 +48,19 @@ def test_moscow_demands(assistant: Assistant) -> None:
 
 
 def test_britain_plans_are_answered(assistant: Assistant) -> None:
+    """"tun" stands for the action asked about: the quote "... das Richtige zu tun ..." shares no topic."""
     answer = assistant.answer("Was will Großbritannien tun?")
     assert answer.answered and "Panzerabwehrraketen" in sentences(answer)[0]
+    assert "nach Hause gehen" not in answer.text
+
+
+@pytest.mark.parametrize("question", ["Wie geht es weiter?", "What happens next?"])
+def test_what_comes_next_names_a_later_day(assistant: Assistant, question: str) -> None:
+    """The question names no topic: the answer is what the article reports for after its day (the USA's
+    written reply "kommende Woche", the talks "im Februar"), not the sentence sharing the word "gehen"."""
+    answer = assistant.answer(question)
+    assert answer.answered and len(sentences(answer)) == 1
+    assert "kommende Woche" in answer.text or "im Februar" in answer.text
 
 
 @pytest.mark.parametrize(("question", "expected"), [

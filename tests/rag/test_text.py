@@ -97,3 +97,8 @@ def test_a_compounds_head_counts_where_asked_for() -> None:
     assert inside_credit(rheinschlucht, stems) == 0.0
     assert inside_credit(rheinschlucht, stems, heads=True) == COMPOUND_CREDIT
     assert inside_credit(terms("Bergbau").pop(), set(terms("Der Bau")), heads=True) == 0.0  # too short to tell
+
+
+def test_tun_names_no_topic() -> None:
+    """"tun" stands for the action asked about, as "machen" (bm25s's German stop words) does."""
+    assert terms("Was will Großbritannien tun?") == terms("Großbritannien")
