@@ -10,13 +10,15 @@ One JSON line per fit on stdout:
           German only) lies within one question of the best (the curve is flat there, and of tied weights the one
           leaning on exact terms is kept); reports the held-out recall@1/@5 and MRR per language, and the weight
           fitted on everything
-  judge   the answerability judgement (rag/relevance.py): a logistic regression on (term coverage, best cosine),
-          one for questions in the language of the passages and one for the others (the product's own flag);
-          every question is asked as it is (answerable) and with the XQuAD articles filtered out (unanswerable).
-          The floor is the lowest at which at most --made-up of the unanswerable German questions are answered
-          anyway (answer all that can be answered within that budget of made-up answers); the cross-lingual
-          intercept is shifted so that the same floor answers --answered-cross of the English questions it
-          judges. Reports held-out figures and the coefficients fitted on everything.
+  judge   the answerability judgement (rag/relevance.py): a logistic regression on (term coverage, best cosine,
+          ln chunks in the corpus), one for questions in the language of the passages and one for the others
+          (the product's own flag); every question is asked as it is (answerable) and with the XQuAD articles
+          filtered out (unanswerable), and in each one-article corpus (answerable in its own article's only).
+          The floor is the lowest at which at most --made-up of the unanswerable German questions of the dev
+          index are answered anyway (answer all that can be answered within that budget of made-up answers); the
+          cross-lingual intercept is shifted so that the same floor answers --answered-cross of the English
+          questions it judges there. Reports held-out figures (dev index and one-article corpora), the sizes
+          seen and the coefficients fitted on everything.
   prior   (with --fits ...,prior) the background's size (rag/background.py, BACKGROUND_DOCS): the judge's rows
           are taken at each size of --docs, and over one-article corpora (each XQuAD article alone, asked
           every question: its own answerable, the others' not; bench/quality.py's `small`); each fold picks, on
@@ -103,11 +105,11 @@ def main() -> None:
             weight = fit_fusion(asked, grid, args.objective)
             for assistant in (product, untitled):
                 assistant.retriever.dense_weight = weight
+        corpora = small_corpora(home, settings, embedder, qa) if fits & {"prior", "judge"} else {}
         if "prior" in fits:
-            corpora = small_corpora(home, settings, embedder, qa)
             fit_prior(asked, corpora, sizes, args.made_up, args.answered_cross)
         if "judge" in fits:
-            fit_judge(asked, args.made_up, args.answered_cross)
+            fit_judge(asked, corpora, args.made_up, args.answered_cross)
 
 
 # --- folds ---------------------------------------------------------------------------------------------------
@@ -169,38 +171,49 @@ def _rank_figures(reciprocal: np.ndarray) -> dict[str, float]:
 
 
 # --- the answerability judgement -------------------------------------------------------------------------------
-def judge_rows(asked: list[tuple[Any, Any, str]]) -> list[tuple[float, float, bool, int, str, str]]:
-    """(coverage, cosine, cross-lingual, answerable, article, language) of every question asked as it is and
-    with the XQuAD articles filtered out."""
+Row = tuple[float, float, bool, int, str, str, int]  # coverage, cosine, cross, answerable, article, language, chunks
+
+
+def judge_rows(asked: list[tuple[Any, Any, str]]) -> list[Row]:
+    """(coverage, cosine, cross-lingual, answerable, article, language, chunks in the corpus) of every question
+    asked as it is and with the XQuAD articles filtered out."""
     from rag.retrieve import Filters
 
     only_distractors = Filters(sources=("distractor",))
     rows = []
     for number, (assistant, q, language) in enumerate(asked, start=1):
         for label, filters in ((1, None), (0, only_distractors)):
-            evidence = assistant.retriever.retrieve(q.question, filters=filters).evidence
-            rows.append((evidence.coverage, evidence.cosine, evidence.cross_lingual, label, q.article_id, language))
+            e = assistant.retriever.retrieve(q.question, filters=filters).evidence
+            rows.append((e.coverage, e.cosine, e.cross_lingual, label, q.article_id, language, e.chunks))
         if number % 100 == 0:
             log(f"judge: {number}/{len(asked)} questions")
     return rows
 
 
-def _arrays(rows: list[tuple[Any, ...]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """x (coverage, cosine), cross-lingual, label, German, article of judge rows."""
-    x = np.array([[r[0], r[1]] for r in rows], dtype=float)
+def small_rows(corpora: dict[str, Any], asked: list[tuple[Any, Any, str]]) -> list[Row]:
+    """Judge rows of every question in every one-article corpus (answerable in its own article's only)."""
+    return [(e.coverage, e.cosine, e.cross_lingual, label, article, language, e.chunks)
+            for e, label, language, article, _ in small_evidence(corpora, [(q, lang) for _, q, lang in asked])]
+
+
+def _arrays(rows: list[Row]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """x (coverage, cosine, ln chunks), cross-lingual, label, German, article of judge rows."""
+    x = np.array([[r[0], r[1], np.log(max(r[6], 1))] for r in rows], dtype=float)
     return (x, np.array([r[2] for r in rows], dtype=bool), np.array([r[3] for r in rows]),
             np.array([r[5] == "de" for r in rows]), [r[4] for r in rows])
 
 
 def judge_models(x: np.ndarray, y: np.ndarray, cross: np.ndarray, german: np.ndarray, made_up: float,
-                 answered_cross: float) -> tuple[dict[str, Any], float]:
-    """The two models and the floor, as `fit_judge` fits them on these rows."""
+                 answered_cross: float, sets_floor: np.ndarray | None = None) -> tuple[dict[str, Any], float]:
+    """The two models and the floor, as `fit_judge` fits them on these rows; the floor (and the cross-lingual
+    intercept) are set on the `sets_floor` rows (default: all)."""
     models = {"same": logistic(x[~cross], y[~cross]), "cross": logistic(x[cross], y[cross])}
     scores = np.where(cross, probability(models["cross"], x), probability(models["same"], x))
-    floor = _lowest_floor(scores[german], y[german], made_up)
+    mine = np.ones(len(y), dtype=bool) if sets_floor is None else sets_floor
+    floor = _lowest_floor(scores[german & mine], y[german & mine], made_up)
     # The cross-lingual model's intercept moves so that the same floor answers its target share of the English
     # questions it judges.
-    english_cross = ~german & cross
+    english_cross = ~german & cross & mine
     if english_cross.any() and (y[english_cross] == 1).any():
         cross_floor = _floor_for(scores[english_cross], y[english_cross], answered_cross)
         models["cross"] = (models["cross"][0] + _logit(floor) - _logit(cross_floor), models["cross"][1])
@@ -211,35 +224,47 @@ def _scores(models: dict[str, Any], x: np.ndarray, cross: np.ndarray) -> np.ndar
     return np.where(cross, probability(models["cross"], x), probability(models["same"], x))
 
 
-def fit_judge(asked: list[tuple[Any, Any, str]], made_up: float, answered_cross: float) -> None:
-    """Two logistic models, chosen per row by the product's own cross-lingual flag; the floor is set on the
-    German questions (the dev set's language), the cross model's intercept on the English ones."""
-    x, cross, y, german, articles = _arrays(judge_rows(asked))
-    models, floor = judge_models(x, y, cross, german, made_up, answered_cross)
+def fit_judge(asked: list[tuple[Any, Any, str]], corpora: dict[str, Any], made_up: float,
+              answered_cross: float) -> None:
+    """Two logistic models on (coverage, cosine, ln chunks), chosen per row by the product's own cross-lingual
+    flag, fitted on the dev index's rows and the one-article corpora's (`corpora`: the corpus's size is what
+    tells them apart). The floor is set on the dev index's German questions (the dev set's language), the cross
+    model's intercept on its English ones."""
+    big, small = judge_rows(asked), small_rows(corpora, asked)
+    x, cross, y, german, articles = _arrays(big + small)
+    is_big = np.arange(len(y)) < len(big)
+    models, floor = judge_models(x, y, cross, german, made_up, answered_cross, is_big)
     scores = _scores(models, x, cross)
-    emit("fit", "judge", floor=round(floor, 4),
+    chunks = [r[6] for r in big + small]
+    emit("fit", "judge", floor=round(floor, 4), sizes=[min(chunks), max(chunks)],
          same=_coefficients(models["same"]), cross=_coefficients(models["cross"]),
-         rows={"same": int((~cross).sum()), "cross": int(cross.sum())},
-         in_sample={"de": _shares(scores[german], y[german], floor),
-                    "en": _shares(scores[~german], y[~german], floor)},
-         held_out=_held_out_judge(x, y, cross, german, articles, made_up))
+         rows={"same": int((~cross).sum()), "cross": int(cross.sum()), "big": len(big), "small": len(small)},
+         in_sample={"big": _passed_shares(list(zip(scores[is_big] >= floor, y[is_big], german[is_big],
+                                                    strict=True))),
+                    "small": _passed_shares(list(zip(scores[~is_big] >= floor, y[~is_big], german[~is_big],
+                                                      strict=True)))},
+         held_out=_held_out_judge(x, y, cross, german, articles, is_big, made_up, answered_cross))
 
 
 def _held_out_judge(x: np.ndarray, y: np.ndarray, cross: np.ndarray, german: np.ndarray, articles: list[str],
-                    made_up: float) -> dict[str, Any]:
-    """Both models fitted without the fold's articles; the German floor set on the held-out scores."""
-    def fit(train: np.ndarray) -> dict[str, Any]:
-        return {"same": logistic(x[train & ~cross], y[train & ~cross]),
-                "cross": logistic(x[train & cross], y[train & cross])}
+                    is_big: np.ndarray, made_up: float, answered_cross: float) -> dict[str, Any]:
+    """Both models and the floor fitted without the fold's articles, as `fit_judge` fits them."""
+    def fit(train: np.ndarray) -> tuple[dict[str, Any], float]:
+        models, floor = judge_models(x[train], y[train], cross[train], german[train], made_up, answered_cross,
+                                     is_big[train])
+        return models, floor
 
-    def apply(models: dict[str, Any], test: np.ndarray) -> np.ndarray:
-        rows = np.flatnonzero(test)
-        return np.where(cross[rows], probability(models["cross"], x[rows]), probability(models["same"], x[rows]))
+    def apply(fitted: tuple[dict[str, Any], float], test: np.ndarray) -> list[tuple[float, bool]]:
+        models, floor = fitted
+        scores = _scores(models, x[test], cross[test])
+        return [(float(score), bool(score >= floor)) for score in scores]
 
-    scores = np.array(held_out(articles, fit, apply))
-    floor = _lowest_floor(scores[german], y[german], made_up)
-    return {"auc_de": round(auc(scores[german], y[german]), 4), "auc_en": round(auc(scores[~german], y[~german]), 4),
-            "de_at_floor": _shares(scores[german], y[german], floor)}
+    held = held_out(articles, fit, apply)
+    scores, passed = np.array([h[0] for h in held]), np.array([h[1] for h in held])
+    return {"auc_de": round(auc(scores[german & is_big], y[german & is_big]), 4),
+            "auc_en": round(auc(scores[~german & is_big], y[~german & is_big]), 4),
+            "big": _passed_shares(list(zip(passed[is_big], y[is_big], german[is_big], strict=True))),
+            "small": _passed_shares(list(zip(passed[~is_big], y[~is_big], german[~is_big], strict=True)))}
 
 
 # --- the background's size ----------------------------------------------------------------------------------
@@ -248,15 +273,12 @@ def fit_prior(asked: list[tuple[Any, Any, str]], corpora: dict[str, Any], sizes:
     """The background size (rag.background.BACKGROUND_DOCS) by held-out articles; leaves the picked size set."""
     from rag import background
 
-    small_asked = [(q, language) for _, q, language in asked]
     big: dict[float, tuple[Any, ...]] = {}
     small: dict[float, tuple[Any, ...]] = {}
     for size in sizes:
         background.BACKGROUND_DOCS = size
         big[size] = _arrays(judge_rows(asked))
-        rows = [(e.coverage, e.cosine, e.cross_lingual, label, article, language)
-                for e, label, language, article, _ in small_evidence(corpora, small_asked)]
-        small[size] = _arrays(rows)
+        small[size] = _arrays(small_rows(corpora, asked))
         log(f"prior: {size:g} pseudo-documents measured")
 
     def separation(size: float, train_big: np.ndarray, train_small: np.ndarray) -> float:
@@ -375,7 +397,7 @@ def _shares(scores: np.ndarray, labels: np.ndarray, floor: float) -> dict[str, f
 
 def _coefficients(model: tuple[float, np.ndarray]) -> dict[str, float]:
     return {"intercept": round(model[0], 4), "coverage": round(float(model[1][0]), 4),
-            "cosine": round(float(model[1][1]), 4)}
+            "cosine": round(float(model[1][1]), 4), "size": round(float(model[1][2]), 4)}
 
 
 def _logit(p: float) -> float:

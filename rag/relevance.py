@@ -182,23 +182,29 @@ def _cached_idf(lexical: LexicalIndex, attribute: str, field: str) -> IdfTable:
 @dataclass(frozen=True)
 class Evidence:
     """What the judged passages show: their best term coverage of the question, their best cosine with it
-    (None without a dense side), and whether the question is in another language than the passages."""
+    (None without a dense side), whether the question is in another language than the passages, and how many
+    chunks the corpus holds when the passages are the best a search found in it: the best of few passages
+    matches by chance less often than the best of thousands, so the same match means more in a corpus of one
+    article. 0 for the judgement of one passage on its own (a timeline's article, a claim's support), which
+    is no best of many: it reads as the largest corpus fitted."""
 
     coverage: float
     cosine: float | None = None
     cross_lingual: bool = False
+    chunks: int = 0
 
 
 @dataclass(frozen=True)
 class Logistic:
-    """P(answerable) = 1 / (1 + exp(-(intercept + coverage·a + cosine·b)))."""
+    """P(answerable) = 1 / (1 + exp(-(intercept + coverage·a + cosine·b + ln(chunks)·c)))."""
 
     intercept: float
     coverage: float
     cosine: float
+    size: float = 0.0
 
-    def probability(self, coverage: float, cosine: float) -> float:
-        z = self.intercept + self.coverage * coverage + self.cosine * cosine
+    def probability(self, coverage: float, cosine: float, log_chunks: float = 0.0) -> float:
+        z = self.intercept + self.coverage * coverage + self.cosine * cosine + self.size * log_chunks
         return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
 
 
@@ -225,18 +231,25 @@ class CoverageJudge(Judge):
 
 @dataclass(frozen=True)
 class FittedJudge(Judge):
-    """Coverage and cosine combined by a logistic regression per case: `same` for a question in the language
-    of the passages, `cross` for one in another language (its intercept set so that the same floor applies)."""
+    """Coverage, cosine and the corpus's size combined by a logistic regression per case: `same` for a question
+    in the language of the passages, `cross` for one in another language (its intercept set so that the same
+    floor applies). The size counts within `sizes`, the corpus sizes (chunks) it was fitted on: outside them a
+    corpus reads as the nearest, since how the evidence changes beyond was never seen. Unknown: the largest."""
 
     same: Logistic
     cross: Logistic
     floor: float
+    sizes: tuple[int, int] = (1, 1)
 
     def relevance(self, evidence: Evidence) -> float:
         if evidence.cosine is None:
             return evidence.coverage
         model = self.cross if evidence.cross_lingual else self.same
-        return model.probability(evidence.coverage, evidence.cosine)
+        return model.probability(evidence.coverage, evidence.cosine, self.log_chunks(evidence.chunks))
+
+    def log_chunks(self, chunks: int) -> float:
+        low, high = self.sizes
+        return math.log(min(max(chunks or high, low), high))
 
 
 __all__ = ["CoverageJudge", "Evidence", "FittedJudge", "IdfTable", "IndexIdf", "Judge", "Logistic", "best_coverage",

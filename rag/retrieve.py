@@ -151,7 +151,7 @@ class Retriever:
         outside = min(retrieval.cosines.values())  # outside the dense candidates: no closer than the last
         cosine = max(retrieval.cosines.get(c, outside) for c in passage.chunk_ids)
         cross_lingual = detect_language(query) != detect_language(passage.text)
-        return self.judge.relevance(Evidence(coverage, cosine, cross_lingual))
+        return self.judge.relevance(Evidence(coverage, cosine, cross_lingual))  # one passage: no best of many
 
     def _lexical_trust(self, query: str, lex_hits: dict[str, float], known: dict[str, tuple[str, dict[str, Any]]],
                        lexical: LexicalIndex) -> float:
@@ -175,7 +175,7 @@ class Retriever:
         floor = min(hit[0] for hit in dense_hits.values())
         cosine = max(dense_hits[c][0] if c in dense_hits else floor for p in judged for c in p.chunk_ids)
         cross_lingual = detect_language(query) != detect_language(judged[0].text)
-        return Evidence(coverage, cosine, cross_lingual)
+        return Evidence(coverage, cosine, cross_lingual, len(lexical))
 
     def _with_context(self, passages: list[Passage]) -> list[Passage]:
         texts = self.store.article_texts([p.article_id for p in passages])

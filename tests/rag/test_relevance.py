@@ -30,6 +30,18 @@ def test_fitted_judge_uses_the_cross_lingual_model_for_questions_in_another_lang
     assert judge.relevance(Evidence(coverage=0.7)) == 0.7  # no dense side: coverage alone
 
 
+def test_the_same_evidence_means_more_in_a_smaller_corpus() -> None:
+    """Few passages compete to match by chance in a corpus of one article; beyond the sizes the judge was
+    fitted on, a corpus reads as the nearest of them, and an unknown size as the largest."""
+    judge = FittedJudge(same=Logistic(-60, 8, 68, size=-0.2), cross=Logistic(-69, 5, 88, size=-0.3), floor=0.24,
+                        sizes=(6, 5510))
+    evidence = Evidence(coverage=0.45, cosine=0.83)
+    one_article = judge.relevance(Evidence(0.45, 0.83, chunks=19))
+    assert one_article > judge.relevance(Evidence(0.45, 0.83, chunks=5510)) == judge.relevance(evidence)
+    assert judge.relevance(Evidence(0.45, 0.83, chunks=300_000)) == judge.relevance(evidence)
+    assert judge.relevance(Evidence(0.45, 0.83, chunks=2)) == judge.relevance(Evidence(0.45, 0.83, chunks=6))
+
+
 def test_coverage_judge_keeps_the_measured_floor() -> None:
     assert CoverageJudge().relevance(Evidence(0.42, 0.8)) == 0.42 and CoverageJudge().floor == 0.40
 

@@ -36,6 +36,15 @@ def test_iran_section_answers_what_role_iran_plays(assistant: Assistant) -> None
     assert answer.answered and "Atomgespräche mit dem Iran" in answer.text
 
 
+@pytest.mark.parametrize("question", ["Welche Rolle spielt Belarus?", "What role does Belarus play?"])
+def test_a_country_named_twice_is_answered(assistant: Assistant, question: str) -> None:
+    """Belarus appears in two sentences of one section. Among thousands of chunks such a match is often chance;
+    in a corpus of one article it is not: the judge weighs the corpus's size (judged 0.10 against the floor
+    0.21 without it, 0.35 against 0.24 with it)."""
+    answer = assistant.answer(question)
+    assert answer.answered and "Belarus" in answer.text
+
+
 def test_who_is_psaki_is_one_sentence(assistant: Assistant) -> None:
     answer = assistant.answer("Wer ist Jen Psaki?")
     assert sentences(answer) == [s for s in sentences(answer) if "Jen Psaki" in s]
