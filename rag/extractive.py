@@ -232,7 +232,10 @@ def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, 
         similarity = None  # "Wie geht es weiter?" means nothing beyond its answer type to compare sentences with
     if similarity is not None:
         compared = shortlist(ranked, candidates)
-        closeness = meaning(compared, passages, similarity)
+        # The sentences that may join the best by terms are measured in the same call to the model.
+        keys = {_key(s) for s in compared}
+        joining = [s for s in ranked[1:] if s.covers and _key(s) not in keys and s.score >= _to_follow(ranked[0])]
+        closeness = meaning(compared + joining, passages, similarity)
         # The first sentence: the best of the shortlist by terms and meaning together.
         first = max(compared, key=lambda s: s.score + closeness[_key(s)])
         ranked = [first, *(s for s in ranked if s is not first)]
@@ -248,8 +251,7 @@ def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, 
         # joined unchecked ("Wie lange dauerte das Gespräch?" got three sentences merely naming a Gespräch).
         # Dev questions (bench/quality.py's indexes): containment German 211 → 212 of 239, English 163 → 163;
         # answers 328 → 314 characters on average (English 353 → 324).
-        eligible = [s for s in remaining if s.score >= max(FOLLOW_MIN, FOLLOW_SHARE * best.score)
-                    and _key(s) not in closeness]
+        eligible = [s for s in remaining if s.score >= _to_follow(best) and _key(s) not in closeness]
         if eligible:
             closeness |= meaning(eligible, passages, similarity)
     while remaining and len(chosen) < MAX_SENTENCES:
@@ -257,7 +259,7 @@ def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, 
         # adding what is still missing beats one more sentence repeating the topic (redundancy penalty, MMR).
         sentence = max(remaining, key=lambda s: s.score - REDUNDANCY * sum(x for t, x in s.covers if t in covered))
         remaining.remove(sentence)
-        if sentence.score < max(FOLLOW_MIN, FOLLOW_SHARE * best.score):
+        if sentence.score < _to_follow(best):
             continue  # it adds little: one good sentence is a whole answer
         if _key(sentence) in closeness and closeness[_key(sentence)] < closeness[_key(best)] - FOLLOW_GAP:
             continue  # it shares words with the question but means something else
@@ -297,6 +299,11 @@ def continuation(question: str, best: Sentence, candidates: list[Sentence], chos
     completes = answer_type_bonus(question, text[best.start : best.end], published)[0] == 0 < \
         answer_type_bonus(question, text[following.start : following.end], published)[0]
     return [following] if together >= alone and (completes or by_itself >= alone - FOLLOW_GAP) else []
+
+
+def _to_follow(best: Sentence) -> float:
+    """The score a further sentence needs beside the best one."""
+    return max(FOLLOW_MIN, FOLLOW_SHARE * best.score)
 
 
 def _key(sentence: Sentence) -> tuple[int, int]:
