@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
 
@@ -195,7 +195,30 @@ def candidate_sentences(question: str, passages: Sequence[Passage], idf: dict[st
             score *= FOLLOWUP_OFF_FOCUS  # a follow-up asks about its own words, not only the earlier topic
         score *= factor
         found.append(Sentence(rank, start, end, score, covers))
-    return found
+    return introductions(question, passages, found, set(weights))
+
+
+# "Wer ist Jen Psaki?" asks who a named person is; news introduces a person at the first mention, with the
+# full name and the function ("sein russisches Gegenüber Sergej Lawrow"), and later mentions use the name alone.
+ASKS_WHO_SOMEONE_IS = re.compile(
+    r"^\s*(wer (ist|war)|who (is|was))\s+(?!(der|die|das|den|dem|des|ein|eine|einer|the|a|an)\b)\w", re.I)
+
+
+def introductions(question: str, passages: Sequence[Passage], found: list[Sentence], wanted: set[str]
+                  ) -> list[Sentence]:
+    """For a question asking who someone is: in each article, the earliest sentence holding all of the question's
+    terms gets the answer-type bonus (it introduces the person)."""
+    if not wanted or not ASKS_WHO_SOMEONE_IS.search(question):
+        return found
+    earliest: dict[str, Sentence] = {}
+    for sentence in found:
+        if {term for term, _ in sentence.covers} >= wanted:
+            article, offset = passages[sentence.passage].article_id, passages[sentence.passage].start + sentence.start
+            kept = earliest.get(article)
+            if kept is None or offset < passages[kept.passage].start + kept.start:
+                earliest[article] = sentence
+    first = {id(s) for s in earliest.values()}
+    return [replace(s, score=s.score + ANSWER_TYPE_BONUS) if id(s) in first else s for s in found]
 
 
 def _covers(weights: dict[str, float], credit: dict[str, float]) -> tuple[tuple[str, float], ...]:

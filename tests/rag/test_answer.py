@@ -188,6 +188,24 @@ def test_what_comes_next_is_a_sentence_naming_a_later_day() -> None:
     assert not names_a_later_day("Im Februar soll es erneut Gespräche geben.", None)  # undated: no later day
 
 
+def test_who_someone_is_comes_from_where_the_article_introduces_them() -> None:
+    """News names a person's function at the first mention; later mentions use the name alone. Asked who
+    Lawrow is, the introduction leads, though a later sentence is in the better-ranked passage."""
+    later = "Schon davor hatten sich die Stellvertreter von Blinken und Sergej Lawrow getroffen."
+    lead = "Am Freitag trafen sich Blinken und sein russisches Gegenüber Sergej Lawrow in Genf."
+    passages = [Passage("c2", "a", "Titel", "Blatt", "", "", later, 700, 700 + len(later), "", 1.0, ("c2",)),
+                Passage("c1", "a", "Titel", "Blatt", "", "", lead, 0, len(lead), "", 0.9, ("c1",))]
+    idf = {"serg": 2.0, "lawrow": 2.0, "blink": 1.0, "stellvertret": 2.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.full(len(sentences), 7.0)
+
+    chosen = select_sentences("Wer ist Sergej Lawrow?", passages, idf, similarity=similarity)
+    assert passages[chosen[0].passage].text == lead
+    chosen = select_sentences("Wer ist der Stellvertreter?", passages, idf, similarity=similarity)
+    assert passages[chosen[0].passage].text == later  # a description, not a name: no introduction asked for
+
+
 def test_every_further_sentence_is_checked_by_meaning() -> None:
     """Five sentences share the question's word; the three best by words are the shortlist. A fourth that
     means something else must not join only because it was never compared (fake similarity)."""

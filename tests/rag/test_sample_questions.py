@@ -51,6 +51,11 @@ def test_who_is_psaki_is_one_sentence(assistant: Assistant) -> None:
     assert "Doch der Schaden war angerichtet" not in answer.text
 
 
+def test_who_someone_is_starts_where_the_article_introduces_them(assistant: Assistant) -> None:
+    answer = assistant.answer("Wer ist Sergej Lawrow?")
+    assert "russisches Gegenüber Sergej Lawrow" in sentences(answer)[0]
+
+
 def test_moscow_demands(assistant: Assistant) -> None:
     answer = assistant.answer("Welche Forderungen stellte Moskau?")
     assert "Rumänien und Bulgarien abziehen" in answer.text
