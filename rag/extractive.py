@@ -17,11 +17,13 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
 from rag.language import question_words
+from rag.lemmas import lemmatize
 from rag.retrieve import Passage
 from rag.schema import published_date
 from rag.text import analyze, inside_credit, sentence_spans, terms
@@ -309,7 +311,8 @@ def continuation(question: str, best: Sentence, candidates: list[Sentence], chos
     163 English (30); without the gap 215 and 164, but then "Wer ist Jen Psaki?" gets that sentence too; gaps
     of 0.2-0.5 give 211-213 and 163. A sentence holding what the question asks for (its answer type) where the
     best one lacks it needs only the pair test: "Was sagte Liz Truss?" names her in one sentence and quotes her in
-    the next, which alone reads 0.42 below (no dev question changes)."""
+    the next, which alone reads 0.42 below (no dev question changes). So does one referring back to the best
+    (`refers_back`)."""
     position = next(i for i, s in enumerate(candidates) if s is best)
     following = candidates[position + 1] if position + 1 < len(candidates) else None
     if following is None or following.passage != best.passage or following in chosen or \
@@ -321,7 +324,28 @@ def continuation(question: str, best: Sentence, candidates: list[Sentence], chos
     published = published_date(passages[best.passage].published)
     completes = answer_type_bonus(question, text[best.start : best.end], published)[0] == 0 < \
         answer_type_bonus(question, text[following.start : following.end], published)[0]
-    return [following] if together >= alone and (completes or by_itself >= alone - FOLLOW_GAP) else []
+    depends = refers_back(text[following.start : following.end])
+    return [following] if together >= alone and (completes or depends or by_itself >= alone - FOLLOW_GAP) else []
+
+
+# A sentence with a personal or demonstrative pronoun among its first words ("Heute ist dies bekannt als die
+# Miasma-Theorie.") refers back to the one before: alone it reads further from the question than it is, so the
+# pair test decides. Pronouns by simplemma's lemma (er: ihm, ihn; sie; dieser: dies, diese; ihr: ihre; not "es",
+# nor "sein", the lemma of "ist" too). Dev questions (bench/quality.py's indexes): containment German 214 → 217 of
+# 239, English 163 → 164; pronouns among the first 1 / 4 / 7 words: 214 / 217 / 217; pronominal adverbs ("dabei",
+# "damit") add none.
+BACK_REFERENCES = frozenset({"er", "sie", "dieser", "ihr"})
+REFERENCE_WORDS = 4
+_WORD = re.compile(r"\w+")
+
+
+def refers_back(sentence: str) -> bool:
+    return any(_is_back_reference(word) for word in _WORD.findall(sentence)[:REFERENCE_WORDS])
+
+
+@lru_cache(maxsize=4096)
+def _is_back_reference(word: str) -> bool:
+    return lemmatize(word).casefold() in BACK_REFERENCES
 
 
 def _to_follow(best: Sentence) -> float:

@@ -11,7 +11,7 @@ import pytest
 from ingest import ingest, ingest_articles
 from rag import Answer, Assistant, Settings
 from rag.errors import ConfigError, InputError
-from rag.extractive import candidate_sentences, names_a_later_day, select_sentences
+from rag.extractive import candidate_sentences, names_a_later_day, refers_back, select_sentences
 from rag.retrieve import Passage
 from tests.articles import bahn
 from tests.conftest import SAMPLE
@@ -204,6 +204,26 @@ def test_who_someone_is_comes_from_where_the_article_introduces_them() -> None:
     assert passages[chosen[0].passage].text == lead
     chosen = select_sentences("Wer ist der Stellvertreter?", passages, idf, similarity=similarity)
     assert passages[chosen[0].passage].text == later  # a description, not a name: no introduction asked for
+
+
+def test_sentence_referring_back_to_the_best_follows_it() -> None:
+    """"Heute ist dies bekannt als die Miasma-Theorie." alone reads far from the question (fake similarity, the
+    real one's figures); its "dies" ties it to the sentence before, and the pair reads closer than the best alone."""
+    text = ("Dass die Pest durch schlechte Luft verursacht wurde, wurde zur verbreitetsten Theorie. "
+            "Heute ist dies bekannt als die Miasma-Theorie.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"luft": 2.0, "schlecht": 2.0, "theori": 1.0, "bekannt": 1.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.array([7.11 if "Pest" in s and "Miasma" in s else 6.98 if "Pest" in s else 6.54
+                         for s in sentences])
+
+    chosen = select_sentences("Als was ist die Theorie der schlechten Luft bekannt?", [passage], idf,
+                              similarity=similarity)
+    assert [text[s.start:s.end] for s in chosen][-1] == "Heute ist dies bekannt als die Miasma-Theorie."
+    assert refers_back("Heute ist dies bekannt.") and refers_back("Als solche leistete sie einen Beitrag.")
+    assert refers_back("Anschließend komponierte er Musik.")
+    assert not refers_back("Doch der Schaden war angerichtet.") and not refers_back("Das ist ein Gespräch.")
 
 
 def test_every_further_sentence_is_checked_by_meaning() -> None:
