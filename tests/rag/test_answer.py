@@ -10,8 +10,9 @@ import pytest
 
 from ingest import ingest, ingest_articles
 from rag import Answer, Assistant, Settings
+from rag.answer_types import names_a_later_day
 from rag.errors import ConfigError, InputError
-from rag.extractive import candidate_sentences, names_a_later_day, refers_back, select_sentences
+from rag.extractive import candidate_sentences, refers_back, select_sentences
 from rag.retrieve import Passage
 from tests.articles import bahn
 from tests.conftest import SAMPLE
