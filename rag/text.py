@@ -60,7 +60,7 @@ def _tokens(text: str) -> list[str]:
 
 # Bump when analysis changes (stopwords, lemmas, stemming): persisted lexical indexes of another version are
 # rebuilt from Chroma's documents, so questions and index never disagree on a token.
-ANALYZER_VERSION = 5
+ANALYZER_VERSION = 6  # 6: "tun" and its forms are stop words
 
 
 @lru_cache(maxsize=200_000)
