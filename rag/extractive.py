@@ -26,7 +26,7 @@ from rag.language import question_words
 from rag.lemmas import lemmatize
 from rag.retrieve import Passage
 from rag.schema import published_date
-from rag.text import analyze, inside_credit, sentence_spans, terms
+from rag.text import analyze, inside_credit, sentence_spans, terms, words
 
 MAX_SENTENCES = 4
 MAX_CHARS = 700
@@ -256,11 +256,10 @@ def continuation(question: str, best: Sentence, candidates: list[Sentence], chos
 # "damit") add none.
 BACK_REFERENCES = frozenset({"er", "sie", "dieser", "ihr"})
 REFERENCE_WORDS = 4
-_WORD = re.compile(r"\w+")
 
 
 def refers_back(sentence: str) -> bool:
-    return any(_is_back_reference(word) for word in _WORD.findall(sentence)[:REFERENCE_WORDS])
+    return any(_is_back_reference(word) for word in words(sentence)[:REFERENCE_WORDS])
 
 
 @lru_cache(maxsize=4096)
