@@ -19,7 +19,7 @@ from rag.cite import Draft, check_llm_answer, corroborate, render
 from rag.config import Settings, get_settings
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError, LLMError
-from rag.extractive import select_sentences
+from rag.extractive import in_reading_order, select_sentences
 from rag.followup import normalize_history, resolve_followup
 from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
@@ -256,10 +256,13 @@ class Assistant:
         idf = self._idf(request)
         similarity = sentence_similarity(self.retriever, request.retrieval)
         sentences = select_sentences(request.query, passages, idf, focus, similarity)
+        dated = self._dated(request, [passages[s.passage] for s in sentences])
+        if dated:
+            sentences = in_reading_order(sentences)  # dated lines read as the article tells them
         drafts = [Draft(passages[s.passage].text[s.start : s.end], [s.passage], {s.passage: (s.start, s.end)})
                   for s in sentences]
         corroborate(drafts, passages, idf, request.query)
-        if self._dated(request, [passages[s.passage] for s in sentences]):
+        if dated:
             for draft in drafts:
                 day = sentence_day(draft.text, passages[draft.passages[0]].published)
                 draft.prefix = f"{format_day(day, request.language)}: " if day else ""

@@ -9,7 +9,7 @@ of the question as a query and the sentence as a passage), and that similarity j
 cannot rank the sentences at all (a question in another language), the first sentences of the best passages are
 compared too. Each sentence after the first is chosen for what it adds to the answer, and only while it
 stays close to the best one by meaning: one sentence is a complete answer when nothing else answers. At most 4
-sentences: the best sentence's passage first, each passage in reading order.
+sentences: the best one first (with its neighbours in the text), then the others in reading order.
 """
 
 from __future__ import annotations
@@ -159,14 +159,18 @@ def _discriminating(weights: dict[str, float], credits: Sequence[dict[str, float
             for term, weight in weights.items()}
 
 
+CLOSING_QUOTES = "\"“”»«'’"
+
+
 def _is_heading(text: str) -> bool:
-    """A subheading or caption line: short and without a sentence ending. Never an answer on its own."""
-    return len(text) < 80 and not text.rstrip().endswith((".", "!", "?", '"', "“", "”", ")", "…", "»", "«"))
+    """A subheading or caption line: short and without a sentence ending, also inside closing quotes (a quoted
+    subheading, '"Nicht das Ende des Dialogs"', ends in a quote but is no sentence). Never an answer on its own."""
+    return len(text) < 80 and not text.rstrip().rstrip(CLOSING_QUOTES).endswith((".", "!", "?", ")", "…"))
 
 
 def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, float],
                      focus: Collection[str] = (), similarity: Similarity | None = None) -> list[Sentence]:
-    """The 1-4 sentences that answer best, the best one's passage first, each passage in reading order.
+    """The 1-4 sentences that answer best, the best one first (`best_first`).
     `focus`: stems that weigh double; `similarity`: the question's weighted cosine with sentences (the embedding
     model), asked for the shortlist and for the sentences that may join it."""
     candidates = candidate_sentences(question, passages, idf, focus)
@@ -215,8 +219,32 @@ def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, 
         size += sentence.end - sentence.start
     if closeness:
         chosen += continuation(question, best, candidates, chosen, passages, similarity, closeness[_key(best)], size)
-    # The passage of the best sentence first (it is the answer; the others add to it), each in reading order.
-    return sorted(chosen, key=lambda s: (s.passage != best.passage, s.passage, s.start))
+    return best_first(chosen, best, candidates)
+
+
+def best_first(chosen: list[Sentence], best: Sentence, candidates: list[Sentence]) -> list[Sentence]:
+    """The answer's order: the best sentence leads (it is the answer; the others add to it), together with the
+    chosen sentences next to it in the text, which read on from it or lead into it ("… einen Antrag eingebracht
+    … Darauf hat der Kreml … reagiert."); then the rest of its passage and the other passages, each in reading
+    order."""
+    ordered = in_reading_order([best, *(s for s in chosen if s is not best)])
+    position = {_key(s): i for i, s in enumerate(candidates)}
+
+    def adjacent(a: Sentence, b: Sentence) -> bool:
+        return a.passage == b.passage and position[_key(b)] == position[_key(a)] + 1
+
+    start = end = ordered.index(best)
+    while start > 0 and adjacent(ordered[start - 1], ordered[start]):
+        start -= 1
+    while end + 1 < len(ordered) and adjacent(ordered[end], ordered[end + 1]):
+        end += 1
+    return ordered[start : end + 1] + ordered[:start] + ordered[end + 1 :]
+
+
+def in_reading_order(chosen: list[Sentence]) -> list[Sentence]:
+    """The first sentence's passage first, each passage in reading order: for an answer whose sentences carry
+    their dates, which then read as the article tells them (\"13.03.: Spatenstich … 14.03.: Eröffnung geplant\")."""
+    return sorted(chosen, key=lambda s: (s.passage != chosen[0].passage, s.passage, s.start)) if chosen else []
 
 
 def continuation(question: str, best: Sentence, candidates: list[Sentence], chosen: list[Sentence],

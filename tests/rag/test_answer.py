@@ -259,6 +259,38 @@ def test_the_best_sentence_leads_the_answer() -> None:
     assert [passages[s.passage].text for s in chosen] == [second, first]
 
 
+def test_the_best_sentence_leads_its_own_passage_too() -> None:
+    """A further sentence earlier in the same passage follows the best one instead of preceding it, unless it is
+    the sentence right before it in the text (the two then read on in order)."""
+    text = ("Die Angst vor Krieg wuchs, die USA drohten Russland. Am Freitag trafen sich die Minister in Genf. "
+            "Lawrow sagte, die USA würden kommende Woche schriftlich antworten.")
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    idf = {"usa": 2.0, "antwort": 1.0, "minist": 1.0}
+
+    def similarity(sentences: list[str]) -> np.ndarray:
+        return np.array([7.2 if "antworten" in s else 6.95 for s in sentences])
+
+    chosen = [text[s.start:s.end] for s in select_sentences("Wann wollen die USA antworten?", [passage], idf,
+                                                              similarity=similarity)]
+    assert chosen[0].startswith("Lawrow sagte") and chosen[1].startswith("Die Angst")
+
+    adjacent = "Die Partei stellte einen Antrag. Darauf reagierte der Kreml ablehnend."
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", adjacent, 0, len(adjacent), "", 1.0, ("c1",))
+    chosen = [adjacent[s.start:s.end] for s in select_sentences(
+        "Wie reagierte der Kreml auf den Antrag?", [passage], {"kreml": 2.0, "antrag": 2.0, "reagi": 1.0},
+        similarity=lambda sentences: np.array([7.2 if "Darauf" in s else 6.95 for s in sentences]))]
+    assert chosen == ["Die Partei stellte einen Antrag.", "Darauf reagierte der Kreml ablehnend."]
+
+
+def test_a_quoted_subheading_is_no_answer() -> None:
+    text = 'Das Gespräch sei nicht das Ende des Dialogs gewesen.\n\n"Nicht das Ende des Dialogs"\n\nLawrow sprach.'
+    passage = Passage("c1", "a", "Titel", "Blatt", "", "", text, 0, len(text), "", 1.0, ("c1",))
+    found = [text[s.start:s.end] for s in candidate_sentences("Ist das das Ende des Dialogs?", [passage],
+                                                              {"end": 1.0, "dialog": 2.0})]
+    assert '"Nicht das Ende des Dialogs"' not in found
+    assert "Das Gespräch sei nicht das Ende des Dialogs gewesen." in found
+
+
 def test_how_long_asks_for_a_duration(assistant: Assistant) -> None:
     # "Wie lange dauerte" is the question's frame, not its topic: the topic is the talk.
     answer = assistant.answer("Wie lange dauerte das Gespräch?")
