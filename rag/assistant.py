@@ -25,7 +25,7 @@ from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
 from rag.meaning import meaning_support, sentence_similarity
 from rag.messages import format_day, format_period, message
-from rag.periods import AppliedPeriod, apply_period, reference_day
+from rag.periods import AppliedPeriod, archive_notice, newest_day, question_scope
 from rag.relevance import lexical_idf
 from rag.retrieve import CAP_YIELD, JUDGED, Filters, Passage, Retrieval, Retriever
 from rag.schema import Answer
@@ -121,12 +121,13 @@ class Assistant:
                 pieces.append(piece)
                 yield piece
         except LLMError as exc:
-            fallback = self._extractive(request, notice=self._text(request, "llm_down", error=exc))
+            fallback = self._read_in_the_archive(
+                request, self._extractive(request, notice=self._text(request, "llm_down", error=exc)))
             yield "\n\n" + fallback.text
             yield fallback
             return
         request.timings["answer"] = time.perf_counter() - clock
-        yield self._llm_answer(request, "".join(pieces))
+        yield self._read_in_the_archive(request, self._llm_answer(request, "".join(pieces)))
 
     def retrieve(self, question: str, *, k: int | None = None, since: str | None = None,
                  until: str | None = None, sources: Sequence[str] | str | None = None) -> Retrieval:
@@ -148,8 +149,8 @@ class Assistant:
         if k is not None and not 1 <= k <= 50:
             raise ConfigError(f"k must be between 1 and 50, got {k}")
         checked = _filters(since, until, sources)  # bad dates fail here, whatever the question says
-        scope = apply_period(question, since=checked.since, until=checked.until, sources=checked.sources,
-                             today=reference_day(today, self.settings.today), infer=infer_period)
+        scope = question_scope(question, checked, today=today, configured=self.settings.today, infer=infer_period,
+                               newest=lambda: newest_day(info.published for info in self.store.catalog().values()))
         return Request(question, normalize_history(history), k or self.settings.top_k, scope, mode,
                        detect_language(question), asks_for_timeline(question))
 
@@ -183,6 +184,9 @@ class Assistant:
         return request
 
     def _respond(self, request: Request) -> Answer:
+        return self._read_in_the_archive(request, self._reply(request))
+
+    def _reply(self, request: Request) -> Answer:
         if not self._has_answer(request) and request.scope.names_only_a_period:
             digest = self._digest(request)
             if digest.answered:
@@ -204,6 +208,11 @@ class Assistant:
             request.timings["answer"] = time.perf_counter() - clock
             return self._llm_answer(request, text)
         return self._extractive(request)
+
+    @staticmethod
+    def _read_in_the_archive(request: Request, answer: Answer) -> Answer:
+        notice = archive_notice(request.scope, request.language)
+        return replace(answer, notices=(notice, *answer.notices)) if notice else answer
 
     # --- answers ------------------------------------------------------------------------------------------
     def _has_answer(self, request: Request) -> bool:

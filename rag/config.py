@@ -64,8 +64,8 @@ class Settings(BaseSettings):
         None, ge=0.0, le=1.0, description="below this relevance the corpus has no answer; None: the fitted floor"
     )
 
-    # Time words in questions ("gestern", "letzte Woche") count from this day; None: the real today. For tests and
-    # archives ("what did the corpus say as of then").
+    # Time words in questions ("gestern", "letzte Woche") count from this day; None: the real today, or the newest
+    # article's day when from today they name a period after it (rag/periods.py). For tests and archives.
     today: date | None = Field(None, description="reference date for time words in questions")
 
     answer_mode: Literal["auto", "extractive", "llm"] = "auto"

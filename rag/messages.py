@@ -23,6 +23,8 @@ MESSAGES = {
         "found_at": "Zum Thema berichten Artikel vom {days}.",
         "digest": "Aus dem Zeitraum {period} berichten die Artikel:",
         "timeline": "Verlauf nach Datum:",
+        "archive": "Der jüngste Artikel ist vom {day}: Zeitangaben der Frage gelten von diesem Tag aus, also "
+                   "{period}.",
     },
     "en": {
         "empty": "The corpus is empty: add articles with `newsrag ingest PATH_OR_URL` or in the Corpus tab.",
@@ -35,6 +37,8 @@ MESSAGES = {
         "found_at": "Articles on the topic are from {days}.",
         "digest": "What the articles report for {period}:",
         "timeline": "Timeline by date:",
+        "archive": "The newest article is from {day}: the question's time words count from that day, so "
+                   "{period}.",
     },
     "fr": {
         "empty": "Le corpus est vide : ajoutez des articles avec `newsrag ingest CHEMIN_OU_URL` ou dans l'onglet "
@@ -48,6 +52,8 @@ MESSAGES = {
         "found_at": "Des articles sur le sujet datent du {days}.",
         "digest": "Ce que rapportent les articles pour {period} :",
         "timeline": "Chronologie :",
+        "archive": "L'article le plus récent date du {day} : les indications de temps de la question comptent "
+                   "à partir de ce jour, soit {period}.",
     },
     "es": {
         "empty": "El corpus está vacío: añada artículos con `newsrag ingest RUTA_O_URL` o en la pestaña "
@@ -61,6 +67,8 @@ MESSAGES = {
         "found_at": "Hay artículos sobre el tema del {days}.",
         "digest": "Lo que informan los artículos sobre {period}:",
         "timeline": "Cronología:",
+        "archive": "El artículo más reciente es del {day}: las indicaciones de tiempo de la pregunta cuentan "
+                   "desde ese día, es decir {period}.",
     },
 }
 

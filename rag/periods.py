@@ -9,13 +9,14 @@ in it, so "Was geschah am 21. Januar 2022?" also finds the report published thre
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bm25s.stopwords import STOPWORDS_EN_PLUS, STOPWORDS_FRENCH, STOPWORDS_SPANISH
 
 from rag.errors import ConfigError
+from rag.messages import format_day, format_period, message
 from rag.retrieve import Filters
 from rag.text import STOPWORDS
 from rag.when import question_period, without_expression
@@ -36,6 +37,7 @@ class AppliedPeriod:
     search_text: str
     prefer_recent: bool = False
     topic: str = ""  # the question without its time words, whatever the search keeps
+    anchor: date | None = None  # the day the time words were read from, when not the reference day (an archive)
 
     @property
     def names_only_a_period(self) -> bool:
@@ -89,4 +91,51 @@ def apply_period(question: str, *, since: str | None, until: str | None, sources
     return AppliedPeriod(filters, period, search_text, topic=topic)
 
 
-__all__ = ["AppliedPeriod", "apply_period", "reference_day"]
+def question_scope(question: str, filters: Filters, *, today: date | str | None, configured: date | None,
+                   infer: bool, newest: Callable[[], date | None]) -> AppliedPeriod:
+    """The scope of a question: `apply_period` from the reference day (`reference_day`); without a day given
+    (`today`, RAG_TODAY: that day is the present, whatever the corpus) read as an archive would be
+    (`read_in_the_archive`)."""
+    scope = apply_period(question, since=filters.since, until=filters.until, sources=filters.sources,
+                         today=reference_day(today, configured), infer=infer)
+    given = today.strip() if isinstance(today, str) else today
+    if not given and configured is None:
+        scope = read_in_the_archive(scope, question, sources=filters.sources, newest=newest)
+    return scope
+
+
+def read_in_the_archive(scope: AppliedPeriod, question: str, *, sources: Sequence[str],
+                        newest: Callable[[], date | None]) -> AppliedPeriod:
+    """An archive's present is its newest article's day: time words that, counted from today, name a period
+    after everything the corpus holds ("am Freitag" asked in 2026 of articles from January 2022) are counted
+    from that day instead, so they name the days the articles speak of. Only for the question's own words, and
+    only when the reading changes; the answer says so (`anchor`). The scope unchanged otherwise. `newest`: the
+    newest article's day (asked only for a question with time words)."""
+    since = (scope.period or {}).get("since")
+    if not scope.from_question or not since:
+        return scope
+    last = newest()
+    if last is None or date.fromisoformat(since) <= last:
+        return scope
+    again = apply_period(question, since=None, until=None, sources=sources, today=last)
+    if again.period == scope.period or not again.period or not again.period.get("since"):
+        return scope
+    return replace(again, anchor=last)
+
+
+def newest_day(published: Iterable[str | None]) -> date | None:
+    days = [day[:10] for day in published if day]
+    return date.fromisoformat(max(days)) if days else None
+
+
+def archive_notice(scope: AppliedPeriod, language: str) -> str | None:
+    """What the answer says when the question's time words were counted from the newest article's day."""
+    if scope.anchor is None or scope.period is None:
+        return None
+    period = format_period(scope.period.get("since"), scope.period.get("until"),
+                           str(scope.period.get("expression") or ""), language)
+    return message(language, "archive", day=format_day(scope.anchor, language), period=period)
+
+
+__all__ = ["AppliedPeriod", "apply_period", "archive_notice", "newest_day", "question_scope", "read_in_the_archive",
+           "reference_day"]

