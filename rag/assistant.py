@@ -24,7 +24,7 @@ from rag.followup import normalize_history, resolve_followup
 from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
 from rag.meaning import meaning_support, sentence_similarity
-from rag.messages import format_day, format_period, message
+from rag.messages import format_day, format_period, message, quoted
 from rag.periods import AppliedPeriod, archive_notice, newest_day, question_scope
 from rag.relevance import lexical_idf
 from rag.retrieve import CAP_YIELD, JUDGED, Filters, Passage, Retrieval, Retriever
@@ -225,6 +225,9 @@ class Assistant:
             text = self._text(request, "empty")
         elif request.scope.period and (request.scope.period["since"] or request.scope.period["until"]):
             return self._outside_period(request, catalog)
+        elif request.retrieval and request.retrieval.evidence and request.retrieval.evidence.missing_names:
+            names = ", ".join(quoted(name, request.language) for name in request.retrieval.evidence.missing_names)
+            text = self._text(request, "unnamed", names=names)  # what is missing, so the user can rephrase
         else:
             text = self._text(request, "nothing")
         return Answer(text, False, [], request.question, request.mode, timings=request.timings,

@@ -14,6 +14,7 @@ MESSAGES = {
         "empty": "Der Korpus ist noch leer: Artikel mit `newsrag ingest PFAD_ODER_URL` oder im Tab „Korpus“ "
                  "hinzufügen.",
         "nothing": "Dazu finde ich in den Artikeln des Korpus nichts.",
+        "unnamed": "Dazu finde ich in den Artikeln des Korpus nichts: Die Artikel zum Thema nennen {names} nicht.",
         "llm_down": "Das Sprachmodell ist nicht erreichbar ({error}); die Antwort wurde extraktiv aus den "
                     "Quellen erstellt.",
         "removed": "{n} Quellenverweis(e) ohne passende Quelle entfernt.",
@@ -29,6 +30,7 @@ MESSAGES = {
     "en": {
         "empty": "The corpus is empty: add articles with `newsrag ingest PATH_OR_URL` or in the Corpus tab.",
         "nothing": "The articles in the corpus hold nothing on this question.",
+        "unnamed": "The articles in the corpus hold nothing on this question: those on its topic never name {names}.",
         "llm_down": "The language model is unreachable ({error}); the answer was extracted from the sources.",
         "removed": "Removed {n} citation marker(s) that pointed to no source.",
         "unsupported": "{n} sentence(s) the sources do not support are marked [?].",
@@ -44,6 +46,7 @@ MESSAGES = {
         "empty": "Le corpus est vide : ajoutez des articles avec `newsrag ingest CHEMIN_OU_URL` ou dans l'onglet "
                  "« Korpus ».",
         "nothing": "Les articles du corpus ne disent rien à ce sujet.",
+        "unnamed": "Les articles du corpus ne disent rien à ce sujet : ceux qui en traitent ne nomment pas {names}.",
         "llm_down": "Le modèle de langage est injoignable ({error}) ; la réponse a été extraite des sources.",
         "removed": "{n} renvoi(s) sans source correspondante supprimé(s).",
         "unsupported": "{n} phrase(s) que les sources n'étayent pas sont marquées [?].",
@@ -59,6 +62,8 @@ MESSAGES = {
         "empty": "El corpus está vacío: añada artículos con `newsrag ingest RUTA_O_URL` o en la pestaña "
                  "«Korpus».",
         "nothing": "Los artículos del corpus no dicen nada sobre esta pregunta.",
+        "unnamed": "Los artículos del corpus no dicen nada sobre esta pregunta: los que tratan el tema no nombran "
+                   "{names}.",
         "llm_down": "El modelo de lenguaje no está disponible ({error}); la respuesta se extrajo de las fuentes.",
         "removed": "Se eliminaron {n} referencia(s) que no remitían a ninguna fuente.",
         "unsupported": "{n} frase(s) que las fuentes no respaldan están marcadas con [?].",
@@ -98,8 +103,12 @@ def format_period(since: str | None, until: str | None, expression: str, languag
             format_day(until, language)
     else:
         span = ""
-    quoted = {"de": f"„{expression}“", "fr": f"« {expression} »"}.get(language, f"“{expression}”")
-    return f"{span} ({quoted})" if expression and span else span or quoted
+    return f"{span} ({quoted(expression, language)})" if expression and span else span or quoted(expression, language)
 
 
-__all__ = ["MESSAGES", "format_day", "format_period", "message"]
+def quoted(text: str, language: str) -> str:
+    """ „Macron“ in German, « Macron » in French, “Macron” otherwise."""
+    return {"de": f"„{text}“", "fr": f"« {text} »"}.get(language, f"“{text}”")
+
+
+__all__ = ["MESSAGES", "format_day", "format_period", "message", "quoted"]

@@ -14,6 +14,7 @@ from rag.config import Settings
 from rag.filters import EVENT_DAYS_LISTED, Filters
 from rag.language import detect_language, question_words
 from rag.lexical import LexicalIndex
+from rag.names import missing_names
 from rag.passages import (
     CAP_YIELD,
     CONTEXT_CHARS,
@@ -146,12 +147,14 @@ class Retriever:
         if retrieval.lexical is None:
             return 0.0
         coverage = best_coverage(query, [passage.text], retrieval.lexical)
+        cross_lingual = detect_language(query) != detect_language(passage.text)
+        names = self._missing_names(query, [passage], cross_lingual)
         if not retrieval.cosines:
-            return self.judge.relevance(Evidence(coverage))
+            return self.judge.relevance(Evidence(coverage, missing_names=names))
         outside = min(retrieval.cosines.values())  # outside the dense candidates: no closer than the last
         cosine = max(retrieval.cosines.get(c, outside) for c in passage.chunk_ids)
-        cross_lingual = detect_language(query) != detect_language(passage.text)
-        return self.judge.relevance(Evidence(coverage, cosine, cross_lingual))  # one passage: no best of many
+        # One passage: no best of many (chunks 0).
+        return self.judge.relevance(Evidence(coverage, cosine, cross_lingual, missing_names=names))
 
     def _lexical_trust(self, query: str, lex_hits: dict[str, float], known: dict[str, tuple[str, dict[str, Any]]],
                        lexical: LexicalIndex) -> float:
@@ -169,13 +172,24 @@ class Retriever:
     def _evidence(self, query: str, judged: list[Passage], dense_hits: dict[str, DenseEntry],
                   lexical: LexicalIndex) -> Evidence:
         coverage = best_coverage(query, [p.text for p in judged], lexical)
-        if not dense_hits or not judged:
+        if not judged:
             return Evidence(coverage)
+        cross_lingual = detect_language(query) != detect_language(judged[0].text)
+        names = self._missing_names(query, judged, cross_lingual)
+        if not dense_hits:
+            return Evidence(coverage, missing_names=names)
         # A chunk outside the dense candidates is no closer than the last of them.
         floor = min(hit[0] for hit in dense_hits.values())
         cosine = max(dense_hits[c][0] if c in dense_hits else floor for p in judged for c in p.chunk_ids)
-        cross_lingual = detect_language(query) != detect_language(judged[0].text)
-        return Evidence(coverage, cosine, cross_lingual, len(lexical))
+        return Evidence(coverage, cosine, cross_lingual, len(lexical), names)
+
+    @staticmethod
+    def _missing_names(query: str, passages: list[Passage], cross_lingual: bool) -> tuple[str, ...]:
+        """`rag.names.missing_names` for a German question over German passages (the tagger reads German); a
+        passage names what its article's title and its subheading name too."""
+        if cross_lingual or detect_language(query) != "de":
+            return ()
+        return missing_names(query, [f"{p.title}\n{p.subheading}\n{p.text}" for p in passages])
 
     def _with_context(self, passages: list[Passage]) -> list[Passage]:
         texts = self.store.article_texts([p.article_id for p in passages])

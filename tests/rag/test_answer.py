@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ingest import ingest, ingest_articles
-from rag import Answer, Assistant, Settings
+from rag import Answer, Article, Assistant, Settings
 from rag.answer_types import names_a_later_day
 from rag.errors import ConfigError, InputError
 from rag.extractive import candidate_sentences, refers_back, select_sentences
@@ -100,6 +100,20 @@ def test_time_words_the_corpus_reaches_keep_their_reading() -> None:
     later = scope("Was geschah im Dezember?")  # December 2025, before the newest day
     assert read_in_the_archive(later, "Was geschah im Dezember?", sources=(), newest=lambda: date(2025, 1, 31)
                                ).period == {"since": "2024-12-01", "until": "2024-12-31", "expression": "im Dezember"}
+
+
+def test_a_name_only_the_title_holds_is_named(settings: Settings) -> None:
+    """A question's name held by the article's title, not by its text, is named: answered; a name neither holds
+    is not, and the answer says which (`rag.names`)."""
+    assistant = Assistant(settings, embedder=FakeEmbedder())
+    ingest_articles([Article(id="graz-bim", title="Graz verlängert die Straßenbahn nach Reininghaus",
+                             text="Die neue Linie 4 fährt ab Herbst alle sieben Minuten. Der Ausbau der "
+                                  "Straßenbahn kostete 64 Millionen Euro.", published="2023-09-12")],
+                    store=assistant.store)
+    graz = assistant.answer("Wie viel kostete der Ausbau der Straßenbahn in Graz?")
+    assert graz.answered and "64 Millionen Euro" in graz.text
+    linz = assistant.answer("Wie viel kostete der Ausbau der Straßenbahn in Linz?")
+    assert not linz.answered and linz.text.endswith("Die Artikel zum Thema nennen „Linz“ nicht.")
 
 
 def test_one_word_question_about_the_event_is_answered_from_the_lead(assistant: Assistant) -> None:

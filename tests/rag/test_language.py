@@ -66,7 +66,7 @@ def test_language_names_for_the_prompt() -> None:
 # --- the assistant's messages --------------------------------------------------------------------------------
 def test_unanswered_german_question_gets_the_german_message(assistant: Assistant) -> None:
     answer = assistant.answer("Was kostet Benzin in Graz?")
-    assert answer.answered is False and answer.text == MESSAGES["de"]["nothing"]
+    assert answer.answered is False and answer.text == MESSAGES["de"]["unnamed"].format(names="„Graz“")
 
 
 def test_unanswered_english_and_french_questions_get_their_language(assistant: Assistant) -> None:

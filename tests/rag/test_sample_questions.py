@@ -93,6 +93,23 @@ def test_absent_topic_is_refused_in_german(assistant: Assistant) -> None:
     assert not answer.answered and answer.text.startswith("Dazu finde ich")
 
 
+@pytest.mark.parametrize(("question", "names"), [
+    ("Was sagte Macron zur Ukraine?", "„Macron“"),  # judged 0.31 against the floor 0.24: it was answered
+    ("Wie reagierte China?", "„China“"),  # 0.53
+    ("Was sagte Merkel über Russland?", "„Merkel“"),  # 0.45
+    ("Wie viele Soldaten hat Deutschland in Litauen?", "„Deutschland“, „Litauen“"),  # 0.29
+])
+def test_a_question_naming_what_the_article_never_names_is_refused(assistant: Assistant, question: str,
+                                                                   names: str) -> None:
+    """Near the article's topic, but about someone or somewhere it never names: no answer, and the answer says
+    which name is missing. Names it has, in any of their parts, are answered as before."""
+    answer = assistant.answer(question)
+    assert not answer.answered
+    assert answer.text == f"Dazu finde ich in den Artikeln des Korpus nichts: Die Artikel zum Thema nennen {names} " \
+                          "nicht."
+    assert assistant.answer("Was sagte Putin über Biden?").answered  # "Wladimir Putin", "Joe Biden" in the text
+
+
 def test_llm_answer_in_english_is_checked_by_meaning(assistant: Assistant) -> None:
     """An LLM answers an English question in English about the German article: its sentences share no words
     with the passages, so the citation check asks the model of meaning; a made-up sentence still gets [?]."""
