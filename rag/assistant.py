@@ -25,7 +25,7 @@ from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
 from rag.meaning import meaning_support, sentence_similarity
 from rag.messages import format_day, format_period, message, quoted
-from rag.periods import AppliedPeriod, archive_notice, newest_day, question_scope
+from rag.periods import AppliedPeriod, archive_notice, newest_day, question_scope, tells_of_its_years
 from rag.relevance import lexical_idf
 from rag.retrieve import CAP_YIELD, JUDGED, Filters, Passage, Retrieval, Retriever
 from rag.schema import Answer
@@ -259,6 +259,8 @@ class Assistant:
                           period=request.scope.period)
         request.retrieval = elsewhere
         answer = self._answer_found(request)
+        if answer.claims and tells_of_its_years(answer.claims[0].text, str(period.get("expression") or "")):
+            return answer  # a later article tells of the year asked about: that is the answer, nothing to excuse
         return replace(answer, text=f"{' '.join(parts)}\n\n{answer.text}" if answer.answered else " ".join(parts))
 
     def _extractive(self, request: Request, notice: str | None = None) -> Answer:

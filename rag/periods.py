@@ -123,6 +123,13 @@ def read_in_the_archive(scope: AppliedPeriod, question: str, *, sources: Sequenc
     return replace(again, anchor=last)
 
 
+def tells_of_its_years(sentence: str, expression: str) -> bool:
+    """Whether a sentence names a year the question's time words name ("2014 hatten russische Truppen die Krim
+    besetzt" for "Was geschah 2014?"): an article written later that tells of that year answers the question,
+    though nothing was published in it (a bare year in an article is no day of its own, `rag.when`)."""
+    return any(re.search(rf"(?<!\d){year}(?!\d)", sentence) for year in re.findall(r"\d{4}", expression))
+
+
 def newest_day(published: Iterable[str | None]) -> date | None:
     days = [day[:10] for day in published if day]
     return date.fromisoformat(max(days)) if days else None
@@ -138,4 +145,4 @@ def archive_notice(scope: AppliedPeriod, language: str) -> str | None:
 
 
 __all__ = ["AppliedPeriod", "apply_period", "archive_notice", "newest_day", "question_scope", "read_in_the_archive",
-           "reference_day"]
+           "reference_day", "tells_of_its_years"]

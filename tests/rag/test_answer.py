@@ -81,6 +81,17 @@ def test_an_archive_reads_time_words_from_its_newest_article(assistant: Assistan
     assert given.text.startswith("Im Zeitraum 27.11.2026 („am Freitag“) finde ich dazu nichts.")
 
 
+def test_a_later_article_telling_of_the_year_asked_answers_it(assistant: Assistant) -> None:
+    """Nothing was published in 2014, but the article tells what happened then: that is the answer, without the
+    excuse that the period holds nothing (which stays when the quoted sentence does not name the year)."""
+    crimea = assistant.answer("Was geschah 2014?")
+    assert crimea.answered and crimea.period is not None and crimea.period["since"] == "2014-01-01"
+    assert crimea.text.startswith("21.01.2022: 2014 hatten russische Truppen die Krim besetzt")
+    lawrow = assistant.answer("Was sagte Lawrow 2021?")
+    assert lawrow.answered
+    assert lawrow.text.startswith("Im Zeitraum 01.01.2021–31.12.2021 („2021“) finde ich dazu nichts.")
+
+
 def test_time_words_the_corpus_reaches_keep_their_reading() -> None:
     """Only a period after the newest article is read again, and only one from the question's own words; a
     question without time words never asks for the newest day."""
