@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -25,8 +25,9 @@ from rag.language import detect_language
 from rag.llm import LLMClient, make_chat_model
 from rag.meaning import meaning_support, sentence_similarity
 from rag.messages import format_day, format_period, message, quoted
-from rag.periods import AppliedPeriod, archive_notice, newest_day, question_scope, tells_of_its_years
+from rag.periods import archive_notice, newest_day, question_scope, tells_of_the_period
 from rag.relevance import lexical_idf
+from rag.request import Request, request_filters
 from rag.retrieve import CAP_YIELD, JUDGED, Filters, Passage, Retrieval, Retriever
 from rag.schema import Answer
 from rag.store import Store
@@ -43,21 +44,6 @@ from rag.timeline import (
 # The judge's floor is set to answer as many questions as it can; an article listed beside others (a timeline's
 # step, a date the topic appears on) must more likely be on the topic than not: the judge's probability ≥ 1/2.
 ON_TOPIC = 0.5
-
-
-@dataclass
-class Request:
-    question: str
-    history: list[tuple[str, str]]
-    k: int
-    scope: AppliedPeriod
-    mode: str
-    language: str
-    timeline: bool = False
-    base: str = ""  # the question without time or timeline words: what is searched for
-    query: str = ""  # `base`, completed from the history for a follow-up
-    retrieval: Retrieval | None = None
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 class Assistant:
@@ -132,7 +118,7 @@ class Assistant:
     def retrieve(self, question: str, *, k: int | None = None, since: str | None = None,
                  until: str | None = None, sources: Sequence[str] | str | None = None) -> Retrieval:
         """The passages for a question as written (no period from its words: see `answer`)."""
-        return self.retriever.retrieve(question, k=k, filters=_filters(since, until, sources))
+        return self.retriever.retrieve(question, k=k, filters=request_filters(since, until, sources))
 
     # --- steps of the chain -------------------------------------------------------------------------------
     def _request(self, question: str, *, history: Sequence[Any] | None, k: int | None, since: str | None,
@@ -148,7 +134,7 @@ class Assistant:
             raise ConfigError("LLM mode needs an endpoint: set RAG_LLM_URL (e.g. http://localhost:11434/v1)")
         if k is not None and not 1 <= k <= 50:
             raise ConfigError(f"k must be between 1 and 50, got {k}")
-        checked = _filters(since, until, sources)  # bad dates fail here, whatever the question says
+        checked = request_filters(since, until, sources)  # bad dates fail here, whatever the question says
         scope = question_scope(question, checked, today=today, configured=self.settings.today, infer=infer_period,
                                newest=lambda: newest_day(info.published for info in self.store.catalog().values()))
         return Request(question, normalize_history(history), k or self.settings.top_k, scope, mode,
@@ -245,6 +231,9 @@ class Assistant:
             parts.append(self._text(request, "covers", first=format_day(days[0], request.language),
                                     last=format_day(days[-1], request.language)))
         unrestricted = replace(request.scope.filters, since=None, until=None, events=False)
+        told = self._told_of_the_period(request, unrestricted) if request.scope.from_question else None
+        if told is not None:
+            return told
         elsewhere = self.retriever.retrieve(request.query, k=request.k, filters=unrestricted)
         if not (elsewhere.passages and elsewhere.relevance >= self.retriever.floor):
             return Answer(" ".join(parts), False, [], request.question, request.mode, timings=request.timings,
@@ -259,9 +248,24 @@ class Assistant:
                           period=request.scope.period)
         request.retrieval = elsewhere
         answer = self._answer_found(request)
-        if answer.claims and tells_of_its_years(answer.claims[0].text, str(period.get("expression") or "")):
-            return answer  # a later article tells of the year asked about: that is the answer, nothing to excuse
         return replace(answer, text=f"{' '.join(parts)}\n\n{answer.text}" if answer.answered else " ".join(parts))
+
+    def _told_of_the_period(self, request: Request, filters: Filters) -> Answer | None:
+        """The answer from an article that tells of the period though it appeared outside it (searched with the
+        time words, which name what such an article writes: "im Februar", "2014"), when its first sentence does
+        (`tells_of_the_period`); None otherwise, and for a follow-up (its question alone names no topic)."""
+        if request.history or request.scope.period is None:
+            return None
+        found = self.retriever.retrieve(request.question, k=request.k, filters=filters)
+        if not (found.passages and found.relevance >= self.retriever.floor):
+            return None
+        answer = self._answer_found(replace(request, query=request.question, retrieval=found))
+        if not answer.claims or not answer.citations:
+            return None
+        first = answer.claims[0]
+        cited = next((c for c in answer.citations if c.n in first.citations), None)
+        published = date.fromisoformat(cited.published[:10]) if cited and cited.published else None
+        return answer if tells_of_the_period(first.text, request.scope.period, published) else None
 
     def _extractive(self, request: Request, notice: str | None = None) -> Answer:
         clock = time.perf_counter()
@@ -368,12 +372,6 @@ class Assistant:
     @staticmethod
     def _text(request: Request, key: str, **values: Any) -> str:
         return message(request.language, key, **values)
-
-
-def _filters(since: str | None, until: str | None, sources: Sequence[str] | str | None) -> Filters:
-    if isinstance(sources, str):
-        sources = [sources]
-    return Filters(since or None, until or None, tuple(s for s in (sources or ()) if s))
 
 
 _DEFAULT: Assistant | None = None

@@ -19,7 +19,7 @@ from rag.errors import ConfigError
 from rag.messages import format_day, format_period, message
 from rag.retrieve import Filters
 from rag.text import STOPWORDS
-from rag.when import question_period, without_expression
+from rag.when import mentioned_dates, question_period, without_expression
 
 # The stop words of the languages questions come in (German, English, French, Spanish: `rag.language`).
 _STOPWORDS = STOPWORDS | frozenset(STOPWORDS_EN_PLUS) | frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_SPANISH)
@@ -123,11 +123,18 @@ def read_in_the_archive(scope: AppliedPeriod, question: str, *, sources: Sequenc
     return replace(again, anchor=last)
 
 
-def tells_of_its_years(sentence: str, expression: str) -> bool:
-    """Whether a sentence names a year the question's time words name ("2014 hatten russische Truppen die Krim
-    besetzt" for "Was geschah 2014?"): an article written later that tells of that year answers the question,
-    though nothing was published in it (a bare year in an article is no day of its own, `rag.when`)."""
-    return any(re.search(rf"(?<!\d){year}(?!\d)", sentence) for year in re.findall(r"\d{4}", expression))
+def tells_of_the_period(sentence: str, period: dict[str, str | None], published: date | None) -> bool:
+    """Whether a sentence tells of the period a question asks about, though its article appeared outside it: it
+    mentions a day or stretch inside, read from its article's date ("soll es im Februar erneut Gespräche …
+    geben" for "Was soll im Februar passieren?"), or names a year of the question's time words ("2014 hatten
+    russische Truppen die Krim besetzt" for "Was geschah 2014?": a bare year in an article is no date of its own,
+    `rag.when`)."""
+    since = date.fromisoformat(period.get("since") or "0001-01-01")
+    until = date.fromisoformat(period.get("until") or "9999-12-31")
+    if any(m.since <= until and m.until >= since for m in mentioned_dates(sentence, published)):
+        return True
+    years = re.findall(r"\d{4}", str(period.get("expression") or ""))
+    return any(re.search(rf"(?<!\d){year}(?!\d)", sentence) for year in years)
 
 
 def newest_day(published: Iterable[str | None]) -> date | None:
@@ -145,4 +152,4 @@ def archive_notice(scope: AppliedPeriod, language: str) -> str | None:
 
 
 __all__ = ["AppliedPeriod", "apply_period", "archive_notice", "newest_day", "question_scope", "read_in_the_archive",
-           "reference_day", "tells_of_its_years"]
+           "reference_day", "tells_of_the_period"]

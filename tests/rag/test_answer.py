@@ -81,12 +81,17 @@ def test_an_archive_reads_time_words_from_its_newest_article(assistant: Assistan
     assert given.text.startswith("Im Zeitraum 27.11.2026 („am Freitag“) finde ich dazu nichts.")
 
 
-def test_a_later_article_telling_of_the_year_asked_answers_it(assistant: Assistant) -> None:
-    """Nothing was published in 2014, but the article tells what happened then: that is the answer, without the
-    excuse that the period holds nothing (which stays when the quoted sentence does not name the year)."""
+def test_an_article_telling_of_the_period_asked_answers_it(assistant: Assistant) -> None:
+    """Nothing was published in 2014 or in February 2022, but the article tells what happened then or what is to
+    come: that is the answer, without the excuse that the period holds nothing (which stays when the quoted
+    sentence does not tell of the period)."""
     crimea = assistant.answer("Was geschah 2014?")
     assert crimea.answered and crimea.period is not None and crimea.period["since"] == "2014-01-01"
     assert crimea.text.startswith("21.01.2022: 2014 hatten russische Truppen die Krim besetzt")
+    february = assistant.answer("Was soll im Februar passieren?")  # the article's "im Februar", read from its day
+    assert february.answered and february.period is not None and february.period["since"] == "2022-02-01"
+    assert february.text.startswith("21.01.2022: Laut einem Bericht der russischen Nachrichtenagentur RIA soll es "
+                                    "im Februar erneut Gespräche")
     lawrow = assistant.answer("Was sagte Lawrow 2021?")
     assert lawrow.answered
     assert lawrow.text.startswith("Im Zeitraum 01.01.2021–31.12.2021 („2021“) finde ich dazu nichts.")
