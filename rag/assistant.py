@@ -231,10 +231,10 @@ class Assistant:
             parts.append(self._text(request, "covers", first=format_day(days[0], request.language),
                                     last=format_day(days[-1], request.language)))
         unrestricted = replace(request.scope.filters, since=None, until=None, events=False)
-        told = self._told_of_the_period(request, unrestricted) if request.scope.from_question else None
+        elsewhere = self.retriever.retrieve(request.query, k=request.k, filters=unrestricted)
+        told = self._told_of_the_period(request, unrestricted, elsewhere) if request.scope.from_question else None
         if told is not None:
             return told
-        elsewhere = self.retriever.retrieve(request.query, k=request.k, filters=unrestricted)
         if not (elsewhere.passages and elsewhere.relevance >= self.retriever.floor):
             return Answer(" ".join(parts), False, [], request.question, request.mode, timings=request.timings,
                           period=request.scope.period)
@@ -250,13 +250,15 @@ class Assistant:
         answer = self._answer_found(request)
         return replace(answer, text=f"{' '.join(parts)}\n\n{answer.text}" if answer.answered else " ".join(parts))
 
-    def _told_of_the_period(self, request: Request, filters: Filters) -> Answer | None:
+    def _told_of_the_period(self, request: Request, filters: Filters, searched: Retrieval) -> Answer | None:
         """The answer from an article that tells of the period though it appeared outside it (searched with the
         time words, which name what such an article writes: "im Februar", "2014"), when its first sentence does
-        (`tells_of_the_period`); None otherwise, and for a follow-up (its question alone names no topic)."""
+        (`tells_of_the_period`); None otherwise, and for a follow-up (its question alone names no topic).
+        `searched`: the search without the period, reused when the time words stayed in it (a year)."""
         if request.history or request.scope.period is None:
             return None
-        found = self.retriever.retrieve(request.question, k=request.k, filters=filters)
+        found = searched if request.query == request.question else \
+            self.retriever.retrieve(request.question, k=request.k, filters=filters)
         if not (found.passages and found.relevance >= self.retriever.floor):
             return None
         answer = self._answer_found(replace(request, query=request.question, retrieval=found))
