@@ -20,6 +20,7 @@ from rag.dedup import DuplicateFinder, signature
 from rag.embeddings import Embedder
 from rag.errors import ConfigError, InputError
 from rag.schema import Article
+from rag.sentence_vectors import sentence_vectors
 from rag.store import PreparedArticle, Store, dense_text
 
 # Called after each input: (articles seen so far, the article or error just handled).
@@ -112,7 +113,16 @@ class Indexer:
             matrix = np.stack(rows) if rows else np.zeros((0, 1), dtype=np.float32)
             sig = signature(article.text)
             prepared.append(PreparedArticle(article, chunks, matrix, self._story(article.id, sig, catalog), sig))
+        self._remember_sentences(pending)
         self.store.write(prepared)
+
+    def _remember_sentences(self, pending: list[tuple[Article, list]]) -> None:
+        """The sentences of the articles and of their chunks (an overlap may begin inside a sentence), embedded
+        now so that answers compare each by meaning without embedding it (`rag.sentence_vectors`)."""
+        if not self.settings.sentence_vectors:
+            return
+        texts = [text for article, chunks in pending for text in (article.text, *(c.text for c in chunks))]
+        sentence_vectors(self.settings.home, self.store.embedder).remember(texts)
 
     def _story(self, article_id: str, sig: str, catalog: dict) -> str:
         """The story group an article joins: that of the closest copy already stored or ingested in this run,

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     embedding_precision: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="arithmetic of the embedding model")
 
+    # Ingestion embeds every sentence of the articles it writes, besides the chunks (about twice the model's work),
+    # so that answers compare every sentence with the question by meaning at no cost (rag/sentence_vectors.py).
+    sentence_vectors: bool = Field(True, description="embed each sentence at ingest, for answers by meaning")
+
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server")
 
     top_k: int = Field(8, ge=1, le=50, description="passages per answer")

@@ -49,7 +49,10 @@ FOLLOW_SHARE = 0.7
 FOLLOW_MIN = 0.35
 FOLLOW_GAP = 0.3  # a further sentence's weighted cosine may be at most this far below the first one's
 
-Similarity = Callable[[Sequence[str]], np.ndarray]  # sentences → their weighted cosines with the question
+# Sentences → their weighted cosines with the question. One that also has `stored(sentences) -> list[bool]`
+# (`rag.meaning.SentenceSimilarity`) says which sentences it compares at no cost: their vectors were kept at
+# ingest (`rag.sentence_vectors`), and those are all compared, not only the shortlist.
+Similarity = Callable[[Sequence[str]], np.ndarray]
 LEAD_CHARS, LEAD_BONUS = 600, 0.08
 # Measured on the dev set: answer containment 0.829 → 0.837 (citation support unchanged).
 TOPIC_DISCOUNT = 0.6
@@ -180,7 +183,8 @@ def select_sentences(question: str, passages: Sequence[Passage], idf: dict[str, 
     if not focus and not terms(question_words(without_frame(question))):
         similarity = None  # "Wie geht es weiter?" means nothing beyond its answer type to compare sentences with
     if similarity is not None:
-        compared = shortlist(ranked, candidates)
+        compared = shortlist(ranked, candidates) + stored(candidates, passages, similarity)
+        compared = list({_key(s): s for s in compared}.values())
         # The sentences that may join the best by terms are measured in the same call to the model.
         keys = {_key(s) for s in compared}
         joining = [s for s in ranked[1:] if s.covers and _key(s) not in keys and s.score >= _to_follow(ranked[0])]
@@ -313,6 +317,15 @@ def shortlist(ranked: list[Sentence], candidates: list[Sentence]) -> list[Senten
         return chosen
     keys = {_key(s) for s in chosen}
     return chosen + [s for s in candidates[:MEANING_SHORTLIST] if _key(s) not in keys]
+
+
+def stored(candidates: list[Sentence], passages: Sequence[Passage], similarity: Similarity) -> list[Sentence]:
+    """The candidates whose vectors are stored (`Similarity`): compared by meaning at no cost."""
+    known = getattr(similarity, "stored", None)
+    if known is None or not candidates:
+        return []
+    flags = known([passages[s.passage].text[s.start : s.end] for s in candidates])
+    return [s for s, flag in zip(candidates, flags, strict=True) if flag]
 
 
 def meaning(shortlist: list[Sentence], passages: Sequence[Passage], similarity: Similarity

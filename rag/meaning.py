@@ -13,7 +13,34 @@ from rag.extractive import Similarity
 from rag.language import detect_language
 from rag.relevance import Evidence, FittedJudge, best_coverage
 from rag.retrieve import Retrieval, Retriever
+from rag.sentence_vectors import SentenceVectors, sentence_vectors
 from rag.text import sentence_spans
+
+
+def sentences_of(retriever: Retriever) -> SentenceVectors:
+    """The stored sentence vectors of the retriever's model (`rag.sentence_vectors`)."""
+    return sentence_vectors(retriever.settings.home, retriever.store.embedder)
+
+
+class SentenceSimilarity:
+    """Sentences → their weighted cosine with the question (`rag.extractive.Similarity`), and which sentences have
+    their vectors stored (`stored`): those compare at no cost, so sentence choice compares them all."""
+
+    def __init__(self, vectors: SentenceVectors, query: np.ndarray, weight: float) -> None:
+        self.vectors, self.query, self.weight = vectors, query, weight
+        self._seen: dict[str, np.ndarray] = {}  # read or embedded in this answer
+
+    def stored(self, sentences: Sequence[str]) -> list[bool]:
+        self._seen.update(self.vectors.known([s for s in sentences if s not in self._seen]))
+        return [s in self._seen for s in sentences]
+
+    def __call__(self, sentences: Sequence[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(s for s in sentences if s not in self._seen))
+        if missing:
+            self._seen.update(zip(missing, self.vectors.encode(missing), strict=True))
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        return self.weight * (np.stack([self._seen[s] for s in sentences]) @ self.query)
 
 
 def sentence_similarity(retriever: Retriever, retrieval: Retrieval | None) -> Similarity | None:
@@ -21,12 +48,7 @@ def sentence_similarity(retriever: Retriever, retrieval: Retrieval | None) -> Si
     weight = retriever.profile.sentence_weight
     if retrieval is None or retrieval.query_vector is None or weight is None:
         return None
-    vector, embedder = retrieval.query_vector, retriever.store.embedder
-
-    def similarity(sentences: Sequence[str]) -> np.ndarray:
-        return weight * (embedder.encode_passages(sentences) @ vector)
-
-    return similarity
+    return SentenceSimilarity(sentences_of(retriever), retrieval.query_vector, weight)
 
 
 def meaning_support(retriever: Retriever, retrieval: Retrieval | None) -> MeaningSupport | None:
@@ -37,13 +59,13 @@ def meaning_support(retriever: Retriever, retrieval: Retrieval | None) -> Meanin
     if not isinstance(judge, FittedJudge) or retrieval is None or retrieval.lexical is None:
         return None
     lexical, embedder, floor = retrieval.lexical, retriever.store.embedder, retriever.floor
+    stored = sentences_of(retriever)
 
     def supported_by(claim: str, passage_text: str) -> tuple[float, tuple[int, int]]:
         spans = list(sentence_spans(passage_text))
         if not spans:
             return 0.0, (-1, -1)
-        cosines = embedder.encode_passages([passage_text[a:b] for a, b in spans]) @ \
-            embedder.encode_queries([claim])[0]
+        cosines = stored.encode([passage_text[a:b] for a, b in spans]) @ embedder.encode_queries([claim])[0]
         best = int(np.argmax(cosines))
         evidence = Evidence(best_coverage(claim, [passage_text], lexical), float(cosines[best]),
                             detect_language(claim) != detect_language(passage_text))
@@ -52,4 +74,4 @@ def meaning_support(retriever: Retriever, retrieval: Retrieval | None) -> Meanin
     return supported_by
 
 
-__all__ = ["meaning_support", "sentence_similarity"]
+__all__ = ["SentenceSimilarity", "meaning_support", "sentence_similarity", "sentences_of"]

@@ -20,6 +20,9 @@ class ModelProfile:
     dense_weight: float  # share of the dense side in fusion (the lexical side weighs 1 times its trust)
     judge: Judge  # does the corpus answer? (rag/relevance.py)
     sentence_weight: float | None = None  # weight of a sentence's cosine in extractive sentence choice
+    # Weight of a chunk's best sentence cosine in ranking (stored vectors), for a question in the passages'
+    # language and for one in another.
+    best_sentence_weights: tuple[float, float] = (0.0, 0.0)
 
 
 # multilingual-e5-small, fitted by `bench/fit.py` on the 239 XQuAD-de dev questions (over the product index) and
@@ -39,7 +42,19 @@ class ModelProfile:
 #   English 95.4 % / 1.2 %. The judge without the corpus's size, fitted on the dev index alone, held out the
 #   same way: 97.9 % / 10.9 %, English 95.4 % / 48.1 %; one-article corpora German 95.8 % / 0.19 %, English
 #   89.5 % / 0.05 %. Sizes were seen from 6 to 5,510 chunks; beyond, a corpus counts as the nearest.
-# - Sentence weight: answer containment 0.849 → 0.858 on the dev set (rag/extractive.py, SHORTLIST).
+# - Sentence weight: answer containment 0.849 → 0.858 on the dev set (rag/extractive.py, SHORTLIST). With every
+#   sentence compared (stored vectors, rag/sentence_vectors.py) the weights 8 / 12 / 16 / 24 (the gap scaled
+#   alike) give German containment 216 / 216 / 216 / 215 of 239 and English 170 / 174 / 174 / 174, but 12 changes
+#   two of the sample article's 91 test questions for the worse and none for the better: 8 stays.
+# - Best sentence weights: a candidate chunk's best sentence cosine (stored vectors; spread 0-1 over the
+#   candidates) joins its fused score, fitted per language case as the fusion weight is (grid 0-2.0, the smallest
+#   weight whose MRR lies within one question of the best). German questions over the product index: MRR 0.971
+#   at 0, 0.974 at 0.4 (the best), 0.972 at 1.2; recall@1 230 of 239 up to 0.4, 229 from 0.6: 0. English
+#   questions over the title-less index: MRR 0.884 at 0, 0.904 at 0.8, 0.907 at 1.2, 0.909 at 1.6 (the best):
+#   1.2, where recall@1 goes 202 → 210 and recall@5 222 → 226 (0.929 → 0.946). Per chunk (German, no merging,
+#   the top 10): recall@1 208 → 213 held out by article, but merged passages hold the answer either way, and on
+#   the sample article a German weight of 1.2 put "Bereits in der vergangenen Woche haben sich die Stellvertreter
+#   … getroffen" before the meeting in Genf for "Wo trafen sich Blinken und Lawrow?".
 E5 = ModelProfile(
     dense_weight=0.35,
     judge=FittedJudge(
@@ -49,6 +64,7 @@ E5 = ModelProfile(
         sizes=(6, 5510),
     ),
     sentence_weight=8.0,
+    best_sentence_weights=(0.0, 1.2),
 )
 # all-MiniLM-L6-v2 is English-trained: on German it only breaks ties (dense weight measured in the previous
 # round: recall@1 unchanged, answer containment 0.849 → 0.858).

@@ -28,8 +28,9 @@ from rag.passages import (
 )
 from rag.profiles import profile_for
 from rag.relevance import CoverageJudge, Evidence, Judge, best_coverage
+from rag.sentence_vectors import SentenceVectors, sentence_vectors
 from rag.store import Store
-from rag.text import terms
+from rag.text import sentence_spans, terms
 
 DenseEntry = tuple[float, str, dict[str, Any]]  # (cosine similarity, text, metadata)
 CANDIDATES = 50  # per side, before fusion
@@ -69,6 +70,12 @@ class Retriever:
         configured = self.settings.dense_weight if dense_weight is None else dense_weight
         self.dense_weight = self.profile.dense_weight if configured is None else configured
         self.lexical_weight = lexical_weight
+        self.best_sentence_weights = self.profile.best_sentence_weights
+
+    @property
+    def sentences(self) -> SentenceVectors:
+        """The stored sentence vectors of the store's model (`rag.sentence_vectors`)."""
+        return sentence_vectors(self.settings.home, self.store.embedder)
 
     @property
     def judge(self) -> Judge:
@@ -108,7 +115,7 @@ class Retriever:
         ranked = self._fuse(lex_hits, dense_hits, trust)
         lead_prior = LEAD_PRIOR if len(terms(question_words(query))) <= 1 else 0.0
         passages = self._materialise(ranked, known, k, per_article or self.article_cap(k), lead_prior, catalog,
-                                     prefer_recent)
+                                     prefer_recent, vector, query)
         if merge:
             passages = merge_neighbours(passages)
         # Judged on what retrieval found, before the context is added: more text would match more by chance.
@@ -219,9 +226,30 @@ class Retriever:
                 fused[cid] = fused.get(cid, 0.0) + self.dense_weight * (hit[0] - low) / spread
         return sorted(fused.items(), key=lambda item: -item[1])
 
+    def _by_best_sentence(self, candidates: list[Passage], vector: np.ndarray, query: str) -> list[Passage]:
+        """Candidates re-scored with their best sentence's cosine (`best_sentence_weights`, spread from the lowest
+        among them, 0, to the highest, 1, as the dense side is): a chunk whose one sentence answers the question
+        reads less close as a whole than it is. Only when every candidate's sentences are stored: one without
+        would be ranked down for want of vectors (articles ingested by another client of a Chroma server)."""
+        if len(candidates) < 2:
+            return candidates
+        same, cross = self.best_sentence_weights
+        weight = cross if detect_language(query) != detect_language(candidates[0].text) else same
+        if not weight:
+            return candidates
+        cosines = _best_sentence_cosines(candidates, self.sentences, vector)
+        if any(c is None for c in cosines):
+            return candidates
+        known = [c for c in cosines if c is not None]
+        low, spread = min(known), (max(known) - min(known)) or 1.0
+        scored = [replace(p, score=p.score + weight * (c - low) / spread)
+                  for p, c in zip(candidates, known, strict=True)]
+        return sorted(scored, key=lambda p: -p.score)
+
     def _materialise(self, ranked: list[tuple[str, float]], known: dict[str, tuple[str, dict[str, Any]]],
                      k: int, per_article: int, lead_prior: float = 0.0,
-                     catalog: dict[str, Any] | None = None, prefer_recent: bool = False) -> list[Passage]:
+                     catalog: dict[str, Any] | None = None, prefer_recent: bool = False,
+                     vector: np.ndarray | None = None, query: str = "") -> list[Passage]:
         """The top k chunks as passages, at most `per_article` from one article while others are available
         and score at least CAP_YIELD of the capped chunk; otherwise the slots go to the best capped chunks.
         `lead_prior` (a share of the best score) is added to the opening chunk of each article."""
@@ -235,6 +263,8 @@ class Retriever:
             if found is None or not _committed(found[1], catalog):
                 continue  # deleted, or an old version, since the lexical index was built
             candidates.append(Passage.from_chunk(cid, found[0], found[1], score))
+        if vector is not None:
+            candidates = self._by_best_sentence(candidates, vector, query)
         if lead_prior and candidates:
             bonus = lead_prior * candidates[0].score
             candidates = sorted((replace(p, score=p.score + bonus) if p.start == 0 else p for p in candidates),
@@ -260,6 +290,15 @@ class Retriever:
             if len(chosen) == k:
                 return chosen
         return sorted(chosen + overflow[: k - len(chosen)], key=lambda p: -p.score)
+
+
+def _best_sentence_cosines(passages: list[Passage], stored: SentenceVectors, vector: np.ndarray
+                           ) -> list[float | None]:
+    """Per passage, the highest cosine of one of its sentences with the question, from the stored vectors only
+    (None where none is stored: nothing is embedded at question time)."""
+    sentences = [[p.text[a:b] for a, b in sentence_spans(p.text)] for p in passages]
+    known = stored.known({s for group in sentences for s in group})
+    return [max((float(known[s] @ vector) for s in group if s in known), default=None) for group in sentences]
 
 
 def _committed(meta: dict[str, Any], catalog: dict[str, Any] | None) -> bool:

@@ -68,13 +68,19 @@ def test_britain_plans_are_answered(assistant: Assistant) -> None:
     assert "nach Hause gehen" not in answer.text
 
 
-@pytest.mark.parametrize("question", ["Wie geht es weiter?", "What happens next?"])
-def test_what_comes_next_names_a_later_day(assistant: Assistant, question: str) -> None:
+@pytest.mark.parametrize(("question", "later"), [
+    ("Wie geht es weiter?", ("kommende Woche", "im Februar")),
+    # In English the chunks are also ranked by their best sentence's meaning: the Duma's deliberation "nächste
+    # Woche" may come first, equally a report for after the article's day.
+    ("What happens next?", ("kommende Woche", "im Februar", "Nächste Woche")),
+])
+def test_what_comes_next_names_a_later_day(assistant: Assistant, question: str, later: tuple[str, ...]) -> None:
     """The question names no topic: the answer is what the article reports for after its day (the USA's
     written reply "kommende Woche", the talks "im Februar"), not the sentence sharing the word "gehen"."""
     answer = assistant.answer(question)
     assert answer.answered and len(sentences(answer)) == 1
-    assert "kommende Woche" in answer.text or "im Februar" in answer.text
+    assert any(day in answer.text for day in later)
+    assert "gehen" not in answer.text
 
 
 @pytest.mark.parametrize(("question", "expected"), [
