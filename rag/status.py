@@ -20,6 +20,7 @@ from rag.config import get_settings
 from rag.errors import RagError
 from rag.feeds import FeedBook, FeedState
 from rag.lexical_files import LexicalFiles
+from rag.sentence_vectors import cache_path
 from rag.store import Store
 
 
@@ -42,6 +43,15 @@ class LexicalStatus:
     state: str  # "fresh", "stale" (built at another generation or analysis version) or "missing"
     path: str
     size_bytes: int
+
+
+@dataclass(frozen=True)
+class SentencesStatus:
+    """The stored sentence vectors of the configured model (`rag.sentence_vectors`)."""
+
+    at_ingest: bool  # RAG_SENTENCE_VECTORS: ingestion embeds every sentence
+    path: str
+    size_bytes: int  # 0: none stored yet (answers embed a short list at question time)
 
 
 @dataclass(frozen=True)
@@ -75,6 +85,7 @@ class IndexStatus:
     generation: str  # the store's commit token ("" before the first write)
     lexical: LexicalStatus
     feeds: FeedsStatus
+    sentences: SentencesStatus
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -110,6 +121,7 @@ def index_status(store: Store | None = None) -> IndexStatus:
         # `saved`, not `all`: the feed states live beside the index (under RAG_HOME, or on the server), and a
         # status must not create their collection on an index that never had a feed.
         feeds=feeds_status(FeedBook(settings, client=store.client).saved()),
+        sentences=sentences_status(store),
     )
 
 
@@ -179,6 +191,12 @@ def _folder_dimension(folder: Path) -> int | None:
     return dimension
 
 
+def sentences_status(store: Store) -> SentencesStatus:
+    path = cache_path(store.settings.home, store.embedder.name)
+    size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())  # with the WAL file
+    return SentencesStatus(store.settings.sentence_vectors, str(path), size)
+
+
 def lexical_status(directory: Path, generation: str) -> LexicalStatus:
     """Fresh when the files on disk were synced at `generation` by this version of the analysis (what
     `Store.lexical()` would use as it is), stale when the next question would sync them, missing when there are
@@ -191,4 +209,5 @@ def lexical_status(directory: Path, generation: str) -> LexicalStatus:
     return LexicalStatus("fresh" if fresh else "stale", str(directory), size)
 
 
-__all__ = ["EmbeddingStatus", "FeedsStatus", "IndexStatus", "LexicalStatus", "feeds_status", "index_status"]
+__all__ = ["EmbeddingStatus", "FeedsStatus", "IndexStatus", "LexicalStatus", "SentencesStatus", "feeds_status",
+           "index_status"]

@@ -169,12 +169,21 @@ def format_status(status: Any) -> list[str]:
         ("store", f"{status.store} {status.store_location}, collection {status.collection!r}"),
         ("lexical", f"{lexical_state}, {file_size(lexical.size_bytes)}"),
         ("", lexical.path),
+        ("sentences", sentences_text(status.sentences)),
+        ("", status.sentences.path),
     ]
     rows += feeds_rows(status.feeds)
     if e.mismatch:
         rows.insert(7, ("", f"the collection was built with {e.stamped_model!r}: run `newsrag reindex`"))
     width = max(len(label) for label, _ in rows)
     return [f"{label:<{width}}  {value}" for label, value in rows]
+
+
+def sentences_text(sentences: Any) -> str:
+    from ui.web_render import file_size
+    stored = f"{file_size(sentences.size_bytes)} stored" if sentences.size_bytes else "none stored yet"
+    at_ingest = "embedded at ingest" if sentences.at_ingest else "not embedded at ingest (RAG_SENTENCE_VECTORS)"
+    return f"{stored}, {at_ingest}"
 
 
 def feeds_rows(feeds: FeedsStatus) -> list[tuple[str, str]]:

@@ -231,7 +231,7 @@ class Actions:
         """The index at a glance, the fields of `newsrag status --json`: articles, chunks, outlets {name: articles},
         earliest, latest, undated, story_groups, copies, embedding {model, dimension, dimension_from, location,
         stamped_model, mismatch}, store, store_location, collection, generation, lexical {state, path,
-        size_bytes}, feeds {count, due, failing, last_success, next_due}."""
+        size_bytes}, feeds {count, due, failing, last_success, next_due}, sentences {at_ingest, path, size_bytes}."""
         return self.index_status().to_dict()
 
     def index_status(self) -> IndexStatus:

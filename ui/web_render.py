@@ -303,6 +303,13 @@ def report_html(report: dict[str, Any], titles: dict[str, str], texts: Texts) ->
 OUTLETS_SHOWN = 8  # the overview names the biggest outlets; `/status` and `newsrag status --json` list them all
 
 
+def sentences_text(status: IndexStatus, texts: Texts) -> str:
+    sentences = status.sentences
+    stored = texts("st_sentences_stored", size=file_size(sentences.size_bytes)) if sentences.size_bytes \
+        else texts["st_sentences_none"]
+    return f"{stored}, {texts['st_sentences_' + ('on' if sentences.at_ingest else 'off')]}"
+
+
 def status_html(status: IndexStatus, texts: Texts) -> str:
     """The index at a glance (the figures of `newsrag status`) as a two-column table of escaped text."""
     e, lexical = status.embedding, status.lexical
@@ -327,6 +334,7 @@ def status_html(status: IndexStatus, texts: Texts) -> str:
         ("st_store", [f"{texts['st_' + status.store]}: {status.store_location}",
                       texts("st_collection", name=status.collection)]),
         ("st_lexical", [f"{texts['lexical_' + lexical.state]}, {file_size(lexical.size_bytes)}", lexical.path]),
+        ("st_sentences", [sentences_text(status, texts), status.sentences.path]),
         ("st_feeds", feeds_text(status.feeds, texts)),
     ]
     body = "".join(f'<tr class="nr-{key}"><th>{esc(texts[key])}</th><td>{"<br>".join(esc(v) for v in values)}</td></tr>'

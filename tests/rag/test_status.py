@@ -60,7 +60,11 @@ def test_corpus_figures(store: Store) -> None:
     assert data["outlets"] == {"Testblatt": 2, "": 1, "Weinpost": 1}
     assert data["embedding"]["mismatch"] is False and data["lexical"]["state"] == "fresh"
     assert set(data) == {"articles", "chunks", "outlets", "earliest", "latest", "undated", "embedding", "store",
-                         "store_location", "collection", "generation", "lexical", "story_groups", "copies", "feeds"}
+                         "store_location", "collection", "generation", "lexical", "story_groups", "copies", "feeds",
+                         "sentences"}
+    # the fake embedder's sentences were kept at ingest (RAG_SENTENCE_VECTORS is on by default)
+    assert data["sentences"]["at_ingest"] is True and data["sentences"]["size_bytes"] > 0
+    assert data["sentences"]["path"].startswith(str(store.settings.home / "sentences"))
 
 
 def test_stale_and_missing_lexical_index_are_reported_not_rebuilt(store: Store) -> None:
