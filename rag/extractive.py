@@ -4,8 +4,9 @@ Sentences are quoted verbatim (never reworded), scored by how much of the questi
 (German compounds count: "Sicherheitsforderungen" contains "Forderung"), with a small bonus for better
 ranked passages, and a bonus for holding what the question asks for (`rag.answer_types`). Words most
 candidates share weigh less (they name the topic, not what is asked). When the
-embedding model is at hand, the best-scored sentences are also compared with the question by meaning (cosine
-of the question as a query and the sentence as a passage), and that similarity joins their score; when words
+embedding model is at hand, the best-scored sentences (and every sentence whose vector was stored at ingest,
+`rag.sentence_vectors`) are also compared with the question by meaning (cosine of the question as a query and
+the sentence as a passage), and that similarity joins their score; when words
 cannot rank the sentences at all (a question in another language), the first sentences of the best passages are
 compared too. Each sentence after the first is chosen for what it adds to the answer, and only while it
 stays close to the best one by meaning: one sentence is a complete answer when nothing else answers. At most 4

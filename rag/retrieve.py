@@ -114,12 +114,16 @@ class Retriever:
         trust = self._lexical_trust(query, lex_hits, known, lexical) if dense_hits else 1.0
         ranked = self._fuse(lex_hits, dense_hits, trust)
         lead_prior = LEAD_PRIOR if len(terms(question_words(query))) <= 1 else 0.0
-        passages = self._materialise(ranked, known, k, per_article or self.article_cap(k), lead_prior, catalog,
-                                     prefer_recent, vector, query)
+        cap = per_article or self.article_cap(k)
+        fused = self._materialise(ranked, known, k, cap, lead_prior, catalog, prefer_recent)
+        passages = fused
+        if vector is not None and self._best_sentence_weight(query, fused):
+            passages = self._materialise(ranked, known, k, cap, lead_prior, catalog, prefer_recent, vector, query)
         if merge:
-            passages = merge_neighbours(passages)
-        # Judged on what retrieval found, before the context is added: more text would match more by chance.
-        evidence = self._evidence(query, passages[:JUDGED], dense_hits, lexical)
+            fused, passages = merge_neighbours(fused), merge_neighbours(passages)
+        # Judged on what fusion found, as the judge was fitted (the best sentences only reorder it), and before
+        # the context is added: more text would match more by chance.
+        evidence = self._evidence(query, fused[:JUDGED], dense_hits, lexical)
         relevance = self.judge.relevance(evidence)
         if merge:
             passages = merge_neighbours(self._with_context(passages))
@@ -226,16 +230,22 @@ class Retriever:
                 fused[cid] = fused.get(cid, 0.0) + self.dense_weight * (hit[0] - low) / spread
         return sorted(fused.items(), key=lambda item: -item[1])
 
-    def _by_best_sentence(self, candidates: list[Passage], vector: np.ndarray, query: str) -> list[Passage]:
-        """Candidates re-scored with their best sentence's cosine (`best_sentence_weights`, spread from the lowest
-        among them, 0, to the highest, 1, as the dense side is): a chunk whose one sentence answers the question
-        reads less close as a whole than it is. Only when every candidate's sentences are stored: one without
-        would be ranked down for want of vectors (articles ingested by another client of a Chroma server)."""
-        if len(candidates) < 2:
-            return candidates
+    def _best_sentence_weight(self, query: str, passages: list[Passage]) -> float:
+        """The weight of the best sentence's cosine in ranking for this question: `best_sentence_weights` for a
+        question in the passages' language, or in another."""
+        if not passages:
+            return 0.0
         same, cross = self.best_sentence_weights
-        weight = cross if detect_language(query) != detect_language(candidates[0].text) else same
-        if not weight:
+        return cross if detect_language(query) != detect_language(passages[0].text) else same
+
+    def _by_best_sentence(self, candidates: list[Passage], vector: np.ndarray, query: str) -> list[Passage]:
+        """Candidates re-scored with their best sentence's cosine (weighted by `_best_sentence_weight`, spread
+        from the lowest among them, 0, to the highest, 1, as the dense side is): a chunk whose one sentence
+        answers the question reads less close as a whole than it is. Only when every candidate's sentences are
+        stored: one without would be ranked down for want of vectors (articles another client of a Chroma server
+        ingested)."""
+        weight = self._best_sentence_weight(query, candidates)
+        if not weight or len(candidates) < 2:
             return candidates
         cosines = _best_sentence_cosines(candidates, self.sentences, vector)
         if any(c is None for c in cosines):
