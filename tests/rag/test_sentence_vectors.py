@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import ingest_articles
+from ingest import ingest_articles, reindex
 from rag.config import Settings
 from rag.extractive import select_sentences
 from rag.meaning import SentenceSimilarity
@@ -81,6 +81,16 @@ def test_ingest_keeps_the_sentences_of_what_it_writes(tmp_path: Path, enabled: b
     ingest_articles([_article()], store=Store(settings, embedder))
     stored = sentence_vectors(tmp_path, embedder).known(["Das Gespräch dauerte eineinhalb Stunden."])
     assert bool(stored) is enabled
+
+
+def test_reindex_fills_the_sentence_vectors_of_an_older_index(tmp_path: Path) -> None:
+    """An index built without sentence vectors (before them, or with RAG_SENTENCE_VECTORS off) gets them from
+    `newsrag reindex`."""
+    embedder = FakeEmbedder()
+    ingest_articles([_article()], store=Store(Settings(home=tmp_path, sentence_vectors=False), embedder))
+    assert not sentence_vectors(tmp_path, embedder).known(["Das Gespräch dauerte eineinhalb Stunden."])
+    reindex(Settings(home=tmp_path), embedder)
+    assert sentence_vectors(tmp_path, embedder).known(["Das Gespräch dauerte eineinhalb Stunden."])
 
 
 def test_every_stored_sentence_is_compared_by_meaning() -> None:
