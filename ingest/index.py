@@ -172,4 +172,8 @@ def reindex(settings: Settings, embedder: Embedder | None = None, *, progress: P
         shutil.rmtree(staging.lexical_dir, ignore_errors=True)
         staging.catalog_file.remove()  # names the staging path: the renamed collections start a file of their own
         Store(settings, old.embedder, client=old.client).rebuild_lexical()
+        if settings.sentence_vectors:  # the sentences of removed articles go with them
+            kept = [text for article in articles for text in (article.text, *(c.text for c in chunk_article(
+                article, size=settings.chunk_size, overlap=settings.chunk_overlap)))]
+            sentence_vectors(settings.home, old.embedder).keep_only(kept)
     return report

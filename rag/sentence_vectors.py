@@ -116,12 +116,36 @@ class SentenceVectors:
 
     def remember(self, texts: Iterable[str]) -> int:
         """Embed and keep the sentences of `texts` (articles, chunks) not stored yet; how many were embedded."""
-        sentences = list(dict.fromkeys(text[a:b] for text in texts for a, b in sentence_spans(text)))
+        sentences = _sentences(texts)
         stored = self.known(sentences)
         missing = [s for s in sentences if s not in stored]
         if missing:
             self._keep(missing, self.embedder.encode_passages(missing))
         return len(missing)
+
+
+    def keep_only(self, texts: Iterable[str]) -> int:
+        """Drop every stored vector but those of the sentences of `texts` (the articles still in the index, when
+        `newsrag reindex` rebuilds it: removed articles leave nothing behind); how many were dropped."""
+        connection = self._connection()
+        if connection is None:
+            return 0
+        try:
+            with connection:
+                connection.execute("CREATE TEMP TABLE IF NOT EXISTS kept (key BLOB PRIMARY KEY) WITHOUT ROWID")
+                connection.execute("DELETE FROM kept")
+                connection.executemany("INSERT OR IGNORE INTO kept (key) VALUES (?)",
+                                       ((_key(s),) for s in _sentences(texts)))
+                dropped = connection.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM kept)").rowcount
+                connection.execute("DELETE FROM kept")
+        except sqlite3.Error:
+            return 0
+        return dropped
+
+
+def _sentences(texts: Iterable[str]) -> list[str]:
+    """The distinct sentences of `texts`, in order."""
+    return list(dict.fromkeys(text[a:b] for text in texts for a, b in sentence_spans(text)))
 
 
 _OPEN: dict[tuple[Path, int], SentenceVectors] = {}

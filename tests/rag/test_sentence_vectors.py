@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ingest import ingest_articles, reindex
+from ingest import ingest_articles, reindex, remove
 from rag.config import Settings
 from rag.extractive import select_sentences
 from rag.meaning import SentenceSimilarity
@@ -91,6 +91,19 @@ def test_reindex_fills_the_sentence_vectors_of_an_older_index(tmp_path: Path) ->
     assert not sentence_vectors(tmp_path, embedder).known(["Das Gespräch dauerte eineinhalb Stunden."])
     reindex(Settings(home=tmp_path), embedder)
     assert sentence_vectors(tmp_path, embedder).known(["Das Gespräch dauerte eineinhalb Stunden."])
+
+
+def test_reindex_drops_the_sentences_of_removed_articles(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    settings = Settings(home=tmp_path)
+    other = Article(id="wein", title="Wein", text="Die Lese in der Wachau beginnt früh.", source="Weinpost")
+    ingest_articles([_article(), other], store=Store(settings, embedder))
+    remove(["wein"], store=Store(settings, embedder))
+    vectors = sentence_vectors(tmp_path, embedder)
+    assert vectors.known(["Die Lese in der Wachau beginnt früh."])  # a removal leaves them, until a reindex
+    reindex(settings, embedder)
+    assert not vectors.known(["Die Lese in der Wachau beginnt früh."])
+    assert vectors.known(["Das Gespräch dauerte eineinhalb Stunden."])
 
 
 def test_every_stored_sentence_is_compared_by_meaning() -> None:
