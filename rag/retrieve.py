@@ -70,7 +70,7 @@ class Retriever:
         configured = self.settings.dense_weight if dense_weight is None else dense_weight
         self.dense_weight = self.profile.dense_weight if configured is None else configured
         self.lexical_weight = lexical_weight
-        self.best_sentence_weights = self.profile.best_sentence_weights
+        self.best_sentence_weight = self.profile.best_sentence_weight
 
     @property
     def sentences(self) -> SentenceVectors:
@@ -117,8 +117,12 @@ class Retriever:
         cap = per_article or self.article_cap(k)
         fused = self._materialise(ranked, known, k, cap, lead_prior, catalog, prefer_recent)
         passages = fused
-        if vector is not None and self._best_sentence_weight(query, fused):
-            passages = self._materialise(ranked, known, k, cap, lead_prior, catalog, prefer_recent, vector, query)
+        # Where words cannot rank the chunks (a question in another language, or in other words than the text's),
+        # the meaning of their single sentences joins: in proportion to the lexical side's want of trust.
+        sentence_weight = self.best_sentence_weight * (1.0 - trust)
+        if vector is not None and sentence_weight > 0:
+            passages = self._materialise(ranked, known, k, cap, lead_prior, catalog, prefer_recent, vector,
+                                         sentence_weight)
         if merge:
             fused, passages = merge_neighbours(fused), merge_neighbours(passages)
         # Judged on what fusion found, as the judge was fitted (the best sentences only reorder it), and before
@@ -230,21 +234,11 @@ class Retriever:
                 fused[cid] = fused.get(cid, 0.0) + self.dense_weight * (hit[0] - low) / spread
         return sorted(fused.items(), key=lambda item: -item[1])
 
-    def _best_sentence_weight(self, query: str, passages: list[Passage]) -> float:
-        """The weight of the best sentence's cosine in ranking for this question: `best_sentence_weights` for a
-        question in the passages' language, or in another."""
-        if not passages:
-            return 0.0
-        same, cross = self.best_sentence_weights
-        return cross if detect_language(query) != detect_language(passages[0].text) else same
-
-    def _by_best_sentence(self, candidates: list[Passage], vector: np.ndarray, query: str) -> list[Passage]:
-        """Candidates re-scored with their best sentence's cosine (weighted by `_best_sentence_weight`, spread
-        from the lowest among them, 0, to the highest, 1, as the dense side is): a chunk whose one sentence
-        answers the question reads less close as a whole than it is. Only when every candidate's sentences are
-        stored: one without would be ranked down for want of vectors (articles another client of a Chroma server
-        ingested)."""
-        weight = self._best_sentence_weight(query, candidates)
+    def _by_best_sentence(self, candidates: list[Passage], vector: np.ndarray, weight: float) -> list[Passage]:
+        """Candidates re-scored with their best sentence's cosine (times `weight`, spread from the lowest among
+        them, 0, to the highest, 1, as the dense side is): a chunk whose one sentence answers the question reads
+        less close as a whole than it is. Only when every candidate's sentences are stored: one without would be
+        ranked down for want of vectors (articles another client of a Chroma server ingested)."""
         if not weight or len(candidates) < 2:
             return candidates
         cosines = _best_sentence_cosines(candidates, self.sentences, vector)
@@ -259,7 +253,7 @@ class Retriever:
     def _materialise(self, ranked: list[tuple[str, float]], known: dict[str, tuple[str, dict[str, Any]]],
                      k: int, per_article: int, lead_prior: float = 0.0,
                      catalog: dict[str, Any] | None = None, prefer_recent: bool = False,
-                     vector: np.ndarray | None = None, query: str = "") -> list[Passage]:
+                     vector: np.ndarray | None = None, sentence_weight: float = 0.0) -> list[Passage]:
         """The top k chunks as passages, at most `per_article` from one article while others are available
         and score at least CAP_YIELD of the capped chunk; otherwise the slots go to the best capped chunks.
         `lead_prior` (a share of the best score) is added to the opening chunk of each article."""
@@ -274,7 +268,7 @@ class Retriever:
                 continue  # deleted, or an old version, since the lexical index was built
             candidates.append(Passage.from_chunk(cid, found[0], found[1], score))
         if vector is not None:
-            candidates = self._by_best_sentence(candidates, vector, query)
+            candidates = self._by_best_sentence(candidates, vector, sentence_weight)
         if lead_prior and candidates:
             bonus = lead_prior * candidates[0].score
             candidates = sorted((replace(p, score=p.score + bonus) if p.start == 0 else p for p in candidates),

@@ -147,23 +147,21 @@ def test_sentence_similarity_reads_stored_vectors(tmp_path: Path) -> None:
 
 
 def test_the_best_sentence_lifts_its_chunk_only_when_every_candidate_has_vectors(tmp_path: Path) -> None:
-    """A chunk whose one sentence matches the question rises by its best sentence's cosine; when a candidate's
-    sentences are not stored (written by another client), nothing is re-ranked: it would lose for want of them."""
+    """A chunk whose one sentence matches the question rises by its best sentence's cosine (the weight: the
+    profile's times the lexical side's want of trust); when a candidate's sentences are not stored (written by
+    another client), nothing is re-ranked: it would lose for want of them."""
     embedder = FakeEmbedder(synonyms={"gesprach": "treffen"})
     settings = Settings(home=tmp_path)
     store = Store(settings, embedder)
     retriever = Retriever(store)
-    retriever.best_sentence_weights = (1.0, 1.0)
     texts = ["Minister Minister Minister Minister reisten an und gaben Interviews über das Wetter.",
              "Die Minister sprachen lange. Das Treffen dauerte eineinhalb Stunden."]
     passages = [Passage(f"c{i}", f"a{i}", "", "", "", "", t, 0, len(t), "", 1.0 - i * 0.1, (f"c{i}",))
                 for i, t in enumerate(texts)]
     query = embedder.encode_queries(["Wie lange dauerte das Treffen der Minister?"])[0]
-    question = "Wie lange dauerte das Treffen?"
-    assert [p.chunk_id for p in retriever._by_best_sentence(passages, query, question)] == ["c0", "c1"]  # none stored
+    assert [p.chunk_id for p in retriever._by_best_sentence(passages, query, 1.0)] == ["c0", "c1"]  # none stored
     sentence_vectors(tmp_path, embedder).remember(texts)
-    assert [p.chunk_id for p in retriever._by_best_sentence(passages, query, question)] == ["c1", "c0"]
-    retriever.best_sentence_weights = (0.0, 1.0)  # for questions in another language than the passages only
-    assert [p.chunk_id for p in retriever._by_best_sentence(passages, query, question)] == ["c0", "c1"]
-    assert profile_for("multilingual-e5-small").best_sentence_weights[1] > 0
-    assert profile_for("fake-embedder").best_sentence_weights == (0.0, 0.0)
+    assert [p.chunk_id for p in retriever._by_best_sentence(passages, query, 1.0)] == ["c1", "c0"]
+    assert [p.chunk_id for p in retriever._by_best_sentence(passages, query, 0.0)] == ["c0", "c1"]
+    assert profile_for("multilingual-e5-small").best_sentence_weight > 0
+    assert profile_for("fake-embedder").best_sentence_weight == 0
