@@ -241,13 +241,13 @@ class Retriever:
         ranked down for want of vectors (articles another client of a Chroma server ingested)."""
         if not weight or len(candidates) < 2:
             return candidates
-        cosines = _best_sentence_cosines(candidates, self.sentences, vector)
-        if any(c is None for c in cosines):
+        found = _best_sentence_cosines(candidates, self.sentences, vector)
+        cosines = [c for c in found if c is not None]
+        if len(cosines) < len(found):
             return candidates
-        known = [c for c in cosines if c is not None]
-        low, spread = min(known), (max(known) - min(known)) or 1.0
+        low, spread = min(cosines), (max(cosines) - min(cosines)) or 1.0
         scored = [replace(p, score=p.score + weight * (c - low) / spread)
-                  for p, c in zip(candidates, known, strict=True)]
+                  for p, c in zip(candidates, cosines, strict=True)]
         return sorted(scored, key=lambda p: -p.score)
 
     def _materialise(self, ranked: list[tuple[str, float]], known: dict[str, tuple[str, dict[str, Any]]],

@@ -63,7 +63,8 @@ class SentenceVectors:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(self.path, timeout=_TIMEOUT_S)
             connection.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writer
-            connection.execute("PRAGMA synchronous=NORMAL")  # no fsync per answer's write: a cache may lose its last
+            # No fsync per answer's few new vectors: a crash may lose the last writes, which a cache can afford.
+            connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL) "
                                "WITHOUT ROWID")
         except (OSError, sqlite3.Error):
