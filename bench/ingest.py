@@ -68,7 +68,9 @@ def main() -> None:
 
     from ingest import ingest_articles
     from ingest.chunk import chunk_article
+    from ingest.index import sentence_sources
     from rag.evaluate import distractor_articles, read_jsonl
+    from rag.sentence_vectors import distinct_sentences
     from rag.store import Store, dense_text
 
     articles = distractor_articles(read_jsonl(distractors_path))[: args.limit]
@@ -80,8 +82,7 @@ def main() -> None:
         embedder = embedder_for(settings)
         chunked = [(a, chunk_article(a, size=settings.chunk_size, overlap=settings.chunk_overlap)) for a in articles]
         texts = [dense_text(c.text, a.title) for a, chunks in chunked for c in chunks]
-        sentences = distinct_sentences([t for a, chunks in chunked for t in (a.text, *(c.text for c in chunks))]) \
-            if settings.sentence_vectors else []
+        sentences = distinct_sentences(sentence_sources(chunked)) if settings.sentence_vectors else []
         model = embedder.model
         log(f"{len(articles)} articles, {len(texts)} chunks, mean {sum(map(len, texts)) / len(texts):.0f} chars; "
             f"model max_seq_length {model.max_seq_length}, batch size {settings.embed_batch_size}")
@@ -135,13 +136,6 @@ def _clocked(call: Any, spent: dict[str, float], key: str, counted: str | None =
             if counted:
                 spent[counted] += len(a[0])
     return clocked
-
-
-def distinct_sentences(texts: list[str]) -> list[str]:
-    """The sentences ingestion embeds besides the chunks (`ingest.index.Indexer._remember_sentences`)."""
-    from rag.text import sentence_spans
-
-    return list(dict.fromkeys(text[a:b] for text in texts for a, b in sentence_spans(text)))
 
 
 def run_pipeline(args: Any, settings: Any, embedder: Any, articles: list[Any], texts: list[str],

@@ -121,8 +121,7 @@ class Indexer:
         now so that answers compare each by meaning without embedding it (`rag.sentence_vectors`)."""
         if not self.settings.sentence_vectors:
             return
-        texts = [text for article, chunks in pending for text in (article.text, *(c.text for c in chunks))]
-        sentence_vectors(self.settings.home, self.store.embedder).remember(texts)
+        sentence_vectors(self.settings.home, self.store.embedder).remember(sentence_sources(pending))
 
     def _story(self, article_id: str, sig: str, catalog: dict) -> str:
         """The story group an article joins: that of the closest copy already stored or ingested in this run,
@@ -152,6 +151,12 @@ class Indexer:
             )
 
 
+def sentence_sources(chunked: Iterable[tuple[Article, list]]) -> list[str]:
+    """The texts whose sentences ingestion embeds: each article's and its chunks' (an overlap may begin inside a
+    sentence)."""
+    return [text for article, chunks in chunked for text in (article.text, *(c.text for c in chunks))]
+
+
 def reindex(settings: Settings, embedder: Embedder | None = None, *, progress: Progress | None = None) -> IngestReport:
     """Re-embed every stored article with the configured model (e.g. after changing RAG_EMBEDDING_MODEL).
 
@@ -173,7 +178,7 @@ def reindex(settings: Settings, embedder: Embedder | None = None, *, progress: P
         staging.catalog_file.remove()  # names the staging path: the renamed collections start a file of their own
         Store(settings, old.embedder, client=old.client).rebuild_lexical()
         if settings.sentence_vectors:  # the sentences of removed articles go with them
-            kept = [text for article in articles for text in (article.text, *(c.text for c in chunk_article(
-                article, size=settings.chunk_size, overlap=settings.chunk_overlap)))]
-            sentence_vectors(settings.home, old.embedder).keep_only(kept)
+            chunked = [(a, chunk_article(a, size=settings.chunk_size, overlap=settings.chunk_overlap))
+                       for a in articles]
+            sentence_vectors(settings.home, old.embedder).keep_only(sentence_sources(chunked))
     return report

@@ -13,13 +13,8 @@ from rag.extractive import Similarity
 from rag.language import detect_language
 from rag.relevance import Evidence, FittedJudge, best_coverage
 from rag.retrieve import Retrieval, Retriever
-from rag.sentence_vectors import SentenceVectors, sentence_vectors
+from rag.sentence_vectors import SentenceVectors
 from rag.text import sentence_spans
-
-
-def sentences_of(retriever: Retriever) -> SentenceVectors:
-    """The stored sentence vectors of the retriever's model (`rag.sentence_vectors`)."""
-    return sentence_vectors(retriever.settings.home, retriever.store.embedder)
 
 
 class SentenceSimilarity:
@@ -48,7 +43,7 @@ def sentence_similarity(retriever: Retriever, retrieval: Retrieval | None) -> Si
     weight = retriever.profile.sentence_weight
     if retrieval is None or retrieval.query_vector is None or weight is None:
         return None
-    return SentenceSimilarity(sentences_of(retriever), retrieval.query_vector, weight)
+    return SentenceSimilarity(retriever.sentences, retrieval.query_vector, weight)
 
 
 def meaning_support(retriever: Retriever, retrieval: Retrieval | None) -> MeaningSupport | None:
@@ -59,7 +54,7 @@ def meaning_support(retriever: Retriever, retrieval: Retrieval | None) -> Meanin
     if not isinstance(judge, FittedJudge) or retrieval is None or retrieval.lexical is None:
         return None
     lexical, embedder, floor = retrieval.lexical, retriever.store.embedder, retriever.floor
-    stored = sentences_of(retriever)
+    stored = retriever.sentences
 
     def supported_by(claim: str, passage_text: str) -> tuple[float, tuple[int, int]]:
         spans = list(sentence_spans(passage_text))
@@ -74,4 +69,4 @@ def meaning_support(retriever: Retriever, retrieval: Retrieval | None) -> Meanin
     return supported_by
 
 
-__all__ = ["SentenceSimilarity", "meaning_support", "sentence_similarity", "sentences_of"]
+__all__ = ["SentenceSimilarity", "meaning_support", "sentence_similarity"]

@@ -124,7 +124,7 @@ class SentenceVectors:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors for `texts` in order: stored ones read, the others embedded and kept."""
         if not texts:
-            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+            return np.zeros((0, self.dimension), dtype=np.float32)
         found = self.known(texts)
         missing = list(dict.fromkeys(text for text in texts if text not in found))
         if missing:
@@ -135,13 +135,12 @@ class SentenceVectors:
 
     def remember(self, texts: Iterable[str]) -> int:
         """Embed and keep the sentences of `texts` (articles, chunks) not stored yet; how many were embedded."""
-        sentences = _sentences(texts)
+        sentences = distinct_sentences(texts)
         stored = self.known(sentences)
         missing = [s for s in sentences if s not in stored]
         if missing:
             self._keep(missing, self.embedder.encode_passages(missing))
         return len(missing)
-
 
     def keep_only(self, texts: Iterable[str]) -> int:
         """Drop every stored vector but those of the sentences of `texts` (the articles still in the index, when
@@ -154,7 +153,7 @@ class SentenceVectors:
                 connection.execute("CREATE TEMP TABLE IF NOT EXISTS kept (key BLOB PRIMARY KEY) WITHOUT ROWID")
                 connection.execute("DELETE FROM kept")
                 connection.executemany("INSERT OR IGNORE INTO kept (key) VALUES (?)",
-                                       ((_key(s),) for s in _sentences(texts)))
+                                       ((_key(s),) for s in distinct_sentences(texts)))
                 dropped = connection.execute("DELETE FROM vectors WHERE key NOT IN (SELECT key FROM kept)").rowcount
                 connection.execute("DELETE FROM kept")
         except sqlite3.Error:
@@ -162,8 +161,8 @@ class SentenceVectors:
         return dropped
 
 
-def _sentences(texts: Iterable[str]) -> list[str]:
-    """The distinct sentences of `texts`, in order."""
+def distinct_sentences(texts: Iterable[str]) -> list[str]:
+    """The distinct sentences of `texts`, in order: what `remember` embeds."""
     return list(dict.fromkeys(text[a:b] for text in texts for a, b in sentence_spans(text)))
 
 
@@ -181,4 +180,4 @@ def sentence_vectors(home: Path, embedder: Embedder) -> SentenceVectors:
         return found
 
 
-__all__ = ["SentenceVectors", "cache_path", "embedder_cache_path", "sentence_vectors"]
+__all__ = ["SentenceVectors", "cache_path", "distinct_sentences", "embedder_cache_path", "sentence_vectors"]
