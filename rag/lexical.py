@@ -18,12 +18,16 @@ from dataclasses import dataclass
 
 import tantivy
 
-from rag.text import analyze, char_grams
+from rag.text import COMPOUND_CREDIT, SPELLING_MIN, analyze, char_grams, one_edit_apart
 
 # The n-gram side's weight against the word side (1.0), measured on the XQuAD-de dev set with the 10kGNAD
 # distractors: recall@1 0.90 → 0.94 and recall@5 0.946 → 0.975 over words alone (README, "Retrieval quality").
 GRAM_WEIGHT = 2.0
 WORDS, GRAMS = "words", "grams"
+# A question word the index does not know may be misspelt ("Bedigo" asked, "Bendigo" written): it stands for the
+# known words one edit from it that begin with its letter (a typo rarely hits the first), each at
+# COMPOUND_CREDIT, at most this many, the most frequent first.
+NEAR_TERMS = 3
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class LexicalIndex:
         self.versions = versions  # article id → the version whose chunks this snapshot holds
         self.searcher = index.searcher() if index is not None else None
         self.schema = index.schema if index is not None else None
+        self._near: dict[str, list[str]] = {}  # word → its near spellings in this snapshot
 
     def __len__(self) -> int:
         return self.searcher.num_docs if self.searcher is not None else 0
@@ -150,12 +155,30 @@ class LexicalIndex:
         return [(self._chunk_id(address), float(score)) for score, address in found if score > 0]
 
     def _terms(self, field: str, tokens: list[str]) -> tantivy.Query | None:
-        """A sum of BM25 term scores; a token repeated in the question counts as often as it is repeated."""
-        known = [t for t in tokens if self.searcher.doc_freq(field, t)]  # type: ignore[union-attr]
-        if not known:
+        """A sum of BM25 term scores; a token repeated in the question counts as often as it is repeated. On the
+        word side, a token the index lacks counts as its near spellings (`near_terms`)."""
+        clauses: list[tantivy.Query] = []
+        for token in tokens:
+            if self.doc_freq(field, token):
+                clauses.append(tantivy.Query.term_query(self.schema, field, token))
+            elif field == WORDS:
+                clauses += [tantivy.Query.boost_query(tantivy.Query.term_query(self.schema, field, near),
+                                                      COMPOUND_CREDIT) for near in self.near_terms(token)]
+        if not clauses:
             return None
-        return tantivy.Query.boolean_query(
-            [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, field, t)) for t in known])
+        return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in clauses])
+
+    def near_terms(self, token: str) -> list[str]:
+        """The indexed words one edit from a word the index lacks, same first letter, most frequent first
+        (`NEAR_TERMS`); none for words shorter than SPELLING_MIN, where one letter makes another word."""
+        if self.searcher is None or len(token) < SPELLING_MIN:
+            return []
+        found = self._near.get(token)
+        if found is None:
+            listed = self.searcher.terms_with_prefix(WORDS, token[0])
+            found = [term for term, _ in listed if one_edit_apart(token, term)][:NEAR_TERMS]
+            self._near[token] = found
+        return found
 
     def _within(self, query: tantivy.Query, mask: tantivy.Query | None) -> tantivy.Query:
         if mask is None:

@@ -96,7 +96,8 @@ def _word_share(weights: dict[str, float], parts: dict[str, tuple[str, ...]], id
                 present: set[str]) -> float:
     """`_share` of the question's stems, where a compound the corpus never saw counts by its parts: asked
     "Touristenstrecken", written "touristische Strecken" (measured on the dev set: 2 more answerable questions
-    clear the floor, no more unanswerable ones)."""
+    clear the floor, no more unanswerable ones); another word the corpus never saw counts as a typo of a word one
+    edit from it ("Bedigo" asked, "Bendigo" written: `inside_credit`), as the lexical search reads it."""
     total = sum(weights.values())
     got = 0.0
     for term, weight in weights.items():
@@ -105,6 +106,8 @@ def _word_share(weights: dict[str, float], parts: dict[str, tuple[str, ...]], id
         elif parts.get(term):
             split = parts[term]
             got += weight * sum(idf[p] * inside_credit(p, present) for p in split) / sum(idf[p] for p in split)
+        elif term not in idf:
+            got += weight * inside_credit(term, present)
     return got / total if total else 0.0
 
 

@@ -135,14 +135,14 @@ def terms(text: str) -> set[str]:
 # with lemmas: answer containment 0.845 with it, 0.807 without).
 COMPOUND_MIN = 5
 COMPOUND_CREDIT = 0.7
-SPELLING_MIN = 6  # a stem this long also matches one spelled with one letter changed
+SPELLING_MIN = 6  # a stem this long also matches one spelled one edit apart (`one_edit_apart`)
 COMPOUND_PART_MIN = 4  # shortest stem a compound is split into ("spur", "weit")
 _LINKING = ("", "s", "es", "n", "en", "e", "er")  # Fugenelemente between the parts
 
 
 def inside_credit(term: str, present: Collection[str], *, heads: bool = False) -> float:
-    """1 when the stem is present, COMPOUND_CREDIT when it is part of a longer present word or spelled with
-    one letter changed ("doctor"/"doktor"), else 0. With `heads`, a present word that ends the stem (a compound's
+    """1 when the stem is present, COMPOUND_CREDIT when it is part of a longer present word or spelled one edit
+    apart ("doctor"/"doktor", "bedigo"/"bendigo"), else 0. With `heads`, a present word that ends the stem (a compound's
     head) earns COMPOUND_CREDIT too: text refers back to a compound by its head ("Rheinschlucht" asked, "Die
     Schlucht ist ... bekannt" written)."""
     if term in present:
@@ -151,13 +151,24 @@ def inside_credit(term: str, present: Collection[str], *, heads: bool = False) -
         return COMPOUND_CREDIT
     if heads and any(len(term) > len(w) >= COMPOUND_MIN and term.endswith(w) for w in present):
         return COMPOUND_CREDIT
-    if len(term) >= SPELLING_MIN and any(_one_letter_apart(term, w) for w in present):
+    if len(term) >= SPELLING_MIN and any(one_edit_apart(term, w) for w in present):
         return COMPOUND_CREDIT
     return 0.0
 
 
-def _one_letter_apart(a: str, b: str) -> bool:
-    return len(a) == len(b) and sum(x != y for x, y in zip(a, b, strict=True)) == 1
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether two different words are one edit apart: a letter changed, added or dropped, or two neighbouring
+    letters swapped (optimal string alignment distance 1, the typos of a typed question)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long[i]:
+        i += 1
+    if len(short) < len(long):
+        return short[i:] == long[i + 1 :]
+    swapped = short[i : i + 2] == long[i : i + 2][::-1] and short[i + 2 :] == long[i + 2 :]
+    return short[i + 1 :] == long[i + 1 :] or swapped
 
 
 def compound_parts(stem: str, vocabulary: Container[str]) -> tuple[str, ...]:

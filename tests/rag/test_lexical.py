@@ -117,3 +117,22 @@ def test_scores_are_bm25_per_side_divided_by_the_best(tmp_path: Path) -> None:
                                                                                                      strict=True)]
     got = dict(index.search(query, 5))
     assert got == pytest.approx({f"c{i}": e for i, e in enumerate(expected) if e > 0}, rel=1e-4)
+
+
+def test_a_misspelt_question_word_counts_as_the_indexed_words_one_edit_from_it(tmp_path: Path) -> None:
+    """"Welche Partei bevorzugen Bedigo und Geelong?" — the article writes "Bendigo"."""
+    texts = ["Labour ist in Ballarat, Bendigo und Geelong am stärksten.", "Die Liberals gewinnen in Melbourne.",
+             "Bendigo liegt im Norden.", "Im Hafen von Hamburg liegen Containerschiffe."]
+    files = LexicalFiles(tmp_path / "lex")
+    docs = [LexicalDoc(f"c{i}", t, f"a{i}", 0, "x") for i, t in enumerate(texts)]
+    with files.locked():
+        files.apply(docs, [], {d.article_id: "v" for d in docs}, "g")
+    index: LexicalIndex = files.snapshot("g", {})
+    assert index.near_terms("bedigo") == ["bendigo"]
+    assert index.near_terms("hafn") == []  # too short: one letter makes another word
+    assert index.near_terms("xendigo") == []  # a typo in the first letter is not looked for
+    misspelt, right = index.search("Bedigo", 4), index.search("Bendigo", 4)
+    assert [cid for cid, _ in misspelt] == [cid for cid, _ in right] == ["c2", "c0"]
+    # Without the near spelling, only the character 4-grams "digo", "igo_" would find them; with it the word side
+    # scores them as well (each side is divided by its best, so the credit shows against other words only).
+    assert dict(index.search("Bedigo Melbourne", 4))["c2"] > dict(index.search("Xyzdigo Melbourne", 4))["c2"]

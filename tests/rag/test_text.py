@@ -1,6 +1,15 @@
 from __future__ import annotations
 
-from rag.text import COMPOUND_CREDIT, analyze, char_grams, compound_parts, inside_credit, split_sentences, terms
+from rag.text import (
+    COMPOUND_CREDIT,
+    analyze,
+    char_grams,
+    compound_parts,
+    inside_credit,
+    one_edit_apart,
+    split_sentences,
+    terms,
+)
 
 
 def test_analyze_lowercases_drops_stopwords_and_stems_lemmas() -> None:
@@ -88,6 +97,18 @@ def test_inside_credit_for_compounds_and_spelling_variants() -> None:
     assert inside_credit("doctor", {"doktor"}) == COMPOUND_CREDIT  # one letter apart, long enough
     assert inside_credit("haus", {"maus"}) == 0.0  # short words one letter apart are other words
     assert inside_credit("doctor", {"direktor"}) == 0.0
+    assert inside_credit("bedigo", {"bendigo"}) == COMPOUND_CREDIT  # a letter dropped (a dev question's typo)
+
+
+def test_one_edit_apart_is_a_typo_s_distance() -> None:
+    assert one_edit_apart("doctor", "doktor")  # changed
+    assert one_edit_apart("bedigo", "bendigo") and one_edit_apart("bendigo", "bedigo")  # dropped, added
+    assert one_edit_apart("bendigo", "bnedigo")  # neighbours swapped
+    assert one_edit_apart("bendigo", "bendig") and one_edit_apart("bendigo", "endigo")  # at either end
+    assert not one_edit_apart("bendigo", "bendigo")  # the same word is no typo
+    assert not one_edit_apart("bendigo", "bnediog")  # two swaps
+    assert not one_edit_apart("bendigo", "bendi")  # two dropped
+    assert not one_edit_apart("bendigo", "bandiga")  # two changed
 
 
 def test_a_compounds_head_counts_where_asked_for() -> None:
