@@ -10,6 +10,8 @@ One JSON line per fit on stdout:
           German only) lies within one question of the best (the curve is flat there, and of tied weights the one
           leaning on exact terms is kept); reports the held-out recall@1/@5 and MRR per language, and the weight
           fitted on everything
+  proximity  (with --fits ...,proximity) the weight of the share of the question one sentence of a chunk holds
+          (rag/profiles.py, proximity_weight), on its own grid, chosen and held out as the dense weight is
   judge   the answerability judgement (rag/relevance.py): a logistic regression on (term coverage, best cosine,
           ln chunks in the corpus), one for questions in the language of the passages and one for the others
           (the product's own flag); every question is asked as it is (answerable) and with the XQuAD articles
@@ -62,8 +64,9 @@ from bench.quality import QueryMemo, english_questions, small_corpora, small_evi
 
 FOLDS = 5
 GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
+PROXIMITY_GRID = (0.0, 0.2, 0.35, 0.5, 0.7, 1.0, 1.5)
 DOCS = (0.0, 1e2, 1e3, 1e4, 1e5, 1e6)
-FITS = ("fusion", "judge", "prior")
+FITS = ("fusion", "proximity", "judge", "prior")
 
 
 def main() -> None:
@@ -105,6 +108,10 @@ def main() -> None:
             weight = fit_fusion(asked, grid, args.objective)
             for assistant in (product, untitled):
                 assistant.retriever.dense_weight = weight
+        if "proximity" in fits:
+            weight = fit_fusion(asked, list(PROXIMITY_GRID), args.objective, "proximity_weight")
+            for assistant in (product, untitled):
+                assistant.retriever.proximity_weight = weight
         corpora = small_corpora(home, settings, embedder, qa) if fits & {"prior", "judge"} else {}
         if "prior" in fits:
             fit_prior(asked, corpora, sizes, args.made_up, args.answered_cross)
@@ -132,18 +139,20 @@ def held_out(articles: Sequence[str], fit: Callable[[np.ndarray], Any], apply: C
 
 
 # --- fusion --------------------------------------------------------------------------------------------------
-def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float], objective: str = "both") -> float:
+def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float], objective: str = "both",
+               attribute: str = "dense_weight") -> float:
+    """The retriever's `attribute` (the dense weight, or the proximity weight) fitted on the grid."""
     from rag.evaluate import holds
 
     ranks = np.zeros((len(grid), len(asked)))  # reciprocal rank of the gold passage in the first 10, else 0
     for column, (assistant, q, _) in enumerate(asked):
         for row, weight in enumerate(grid):
-            assistant.retriever.dense_weight = weight
+            setattr(assistant.retriever, attribute, weight)
             passages = assistant.retriever.retrieve(q.question, k=10).passages
             rank = next((i for i, p in enumerate(passages, 1) if holds(q, p.article_id, p.start, p.end)), None)
             ranks[row, column] = 1 / rank if rank else 0.0
         if column % 100 == 99:
-            log(f"fusion: {column + 1}/{len(asked)} questions")
+            log(f"{attribute}: {column + 1}/{len(asked)} questions")
     articles = [q.article_id for _, q, _ in asked]
     languages = np.array([language for _, _, language in asked])
     counted = np.ones(len(asked), dtype=bool) if objective == "both" else languages == "de"
@@ -151,7 +160,8 @@ def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float], objective: 
                       lambda best, test: [ranks[best, i] for i in np.flatnonzero(test)])
     chosen_rr = np.array(chosen)
     best = _smallest_tied(ranks[:, counted])
-    emit("fit", "fusion", grid=grid, objective=objective, fitted_weight=grid[best],
+    emit("fit", "fusion" if attribute == "dense_weight" else "proximity", grid=grid, objective=objective,
+         fitted_weight=grid[best],
          held_out={lang: _rank_figures(chosen_rr[languages == lang]) for lang in ("de", "en")},
          in_sample={f"{w}": {lang: _rank_figures(ranks[i, languages == lang]) for lang in ("de", "en")}
                     for i, w in enumerate(grid)})

@@ -21,7 +21,7 @@ from rag import background
 from rag.answer_types import without_frame
 from rag.language import detect_language, question_words
 from rag.lexical import GRAMS, WORDS, LexicalIndex, bm25_idf
-from rag.text import char_grams, compound_parts, inside_credit, terms
+from rag.text import char_grams, compound_parts, inside_credit, sentence_spans, terms
 
 
 def query_coverage(query: str, text: str, lexical: LexicalIndex) -> float:
@@ -49,6 +49,23 @@ def best_coverage(query: str, texts: Sequence[str], lexical: LexicalIndex) -> fl
     grams = _weights(set(char_grams(question_words(query))), gram_idf(lexical))
     return max(((_word_share(words, parts, idf, terms(text)) + _share(grams, set(char_grams(text)))) / 2
                 for text in texts), default=0.0)
+
+
+def best_sentence_coverage(query: str, texts: Sequence[str], lexical: LexicalIndex) -> list[float]:
+    """Per text, the largest share of the question's weight that one of its sentences holds (a term inside a
+    compound or misspelt counts `inside_credit`): where a text's matches meet in one sentence, the sentence
+    likely answers; matches spread over a passage are as often chance."""
+    wanted = question_weights(query, lexical_idf(lexical))
+    total = sum(wanted.values()) or 1.0
+
+    def held(text: str) -> float:
+        sentences = [terms(text[a:b]) for a, b in sentence_spans(text)]
+        # Only the terms the text holds somewhere can count in one of its sentences: most hold few of them.
+        found = {term: weight for term, weight in wanted.items() if inside_credit(term, set().union(*sentences))}
+        return max((sum(weight * inside_credit(term, present) for term, weight in found.items())
+                    for present in sentences), default=0.0) / total
+
+    return [held(text) for text in texts]
 
 
 # "Was passierte in Genf?" asks what happened: the verb names no topic a passage should share. On a one-article
@@ -285,4 +302,4 @@ class FittedJudge(Judge):
 
 
 __all__ = ["CoverageJudge", "Evidence", "FittedJudge", "IdfTable", "IndexIdf", "Judge", "Logistic", "best_coverage",
-           "gram_idf", "lexical_idf", "query_coverage", "question_weights"]
+           "best_sentence_coverage", "gram_idf", "lexical_idf", "query_coverage", "question_weights"]

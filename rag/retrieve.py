@@ -5,6 +5,7 @@ and a relevance measure that says when the corpus holds nothing on the question.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -27,12 +28,13 @@ from rag.passages import (
     with_context,
 )
 from rag.profiles import profile_for
-from rag.relevance import CoverageJudge, Evidence, Judge, best_coverage
+from rag.relevance import CoverageJudge, Evidence, Judge, best_coverage, best_sentence_coverage
 from rag.sentence_vectors import SentenceVectors, sentence_vectors
 from rag.store import Store
 from rag.text import sentence_spans, terms
 
 DenseEntry = tuple[float, str, dict[str, Any]]  # (cosine similarity, text, metadata)
+Rescore = Callable[[list[Passage]], list[Passage]]
 CANDIDATES = 50  # per side, before fusion
 # A question that names a single topic word ("Wo fand das Treffen statt?") asks about the article's main event,
 # which news reports in the opening paragraph (inverted pyramid): the opening chunk gets this share of the best
@@ -71,6 +73,7 @@ class Retriever:
         self.dense_weight = self.profile.dense_weight if configured is None else configured
         self.lexical_weight = lexical_weight
         self.best_sentence_weight = self.profile.best_sentence_weight
+        self.proximity_weight = self.profile.proximity_weight
 
     @property
     def sentences(self) -> SentenceVectors:
@@ -115,14 +118,15 @@ class Retriever:
         ranked = self._fuse(lex_hits, dense_hits, trust)
         lead_prior = LEAD_PRIOR if len(terms(question_words(query))) <= 1 else 0.0
         cap = per_article or self.article_cap(k)
-        fused = self._materialise(ranked, known, k, cap, lead_prior, catalog, prefer_recent)
+        near = self._proximity(query, ranked, known, trust, lexical)
+        fused = self._materialise(ranked, known, k, cap, lead_prior, catalog, prefer_recent, near=near)
         passages = fused
         # Where words cannot rank the chunks (a question in another language, or in other words than the text's),
         # the meaning of their single sentences joins: in proportion to the lexical side's want of trust.
         sentence_weight = self.best_sentence_weight * (1.0 - trust)
         if vector is not None and sentence_weight > 0:
             passages = self._materialise(ranked, known, k, cap, lead_prior, catalog, prefer_recent, vector,
-                                         sentence_weight)
+                                         sentence_weight, near)
         if merge:
             fused, passages = merge_neighbours(fused), merge_neighbours(passages)
         # Judged on what fusion found, as the judge was fitted (the best sentences only reorder it), and before
@@ -250,10 +254,43 @@ class Retriever:
                   for p, c in zip(candidates, cosines, strict=True)]
         return sorted(scored, key=lambda p: -p.score)
 
+    def _proximity(self, query: str, ranked: list[tuple[str, float]],
+                   known: dict[str, tuple[str, dict[str, Any]]], trust: float, lexical: LexicalIndex
+                   ) -> Rescore | None:
+        """Candidates re-scored by the share of the question one of their sentences holds (times the weight and
+        the lexical side's trust, spread from the lowest among them, 0, to the highest, 1): news chunks that
+        match the question's words in one sentence answer it more often than those matching them here and
+        there. None for a question in another language than the best candidate (its words meet by chance)."""
+        weight = self.proximity_weight * trust
+        if not weight or not ranked:
+            return None
+        if ranked[0][0] not in known:
+            known.update(self.store.get_chunks([ranked[0][0]]))
+        best = known.get(ranked[0][0])
+        if best is None or detect_language(query) != detect_language(best[0]):
+            return None
+
+        known_shares: dict[str, float] = {}  # chunk id → share: fusion and its re-ranking ask for the same chunks
+
+        def rescore(candidates: list[Passage]) -> list[Passage]:
+            if len(candidates) < 2:
+                return candidates
+            fresh = [p for p in candidates if p.chunk_id not in known_shares]
+            known_shares.update(zip([p.chunk_id for p in fresh],
+                                    best_sentence_coverage(query, [p.text for p in fresh], lexical), strict=True))
+            shares = [known_shares[p.chunk_id] for p in candidates]
+            low, spread = min(shares), (max(shares) - min(shares)) or 1.0
+            scored = [replace(p, score=p.score + weight * (share - low) / spread)
+                      for p, share in zip(candidates, shares, strict=True)]
+            return sorted(scored, key=lambda p: -p.score)
+
+        return rescore
+
     def _materialise(self, ranked: list[tuple[str, float]], known: dict[str, tuple[str, dict[str, Any]]],
                      k: int, per_article: int, lead_prior: float = 0.0,
                      catalog: dict[str, Any] | None = None, prefer_recent: bool = False,
-                     vector: np.ndarray | None = None, sentence_weight: float = 0.0) -> list[Passage]:
+                     vector: np.ndarray | None = None, sentence_weight: float = 0.0,
+                     near: Rescore | None = None) -> list[Passage]:
         """The top k chunks as passages, at most `per_article` from one article while others are available
         and score at least CAP_YIELD of the capped chunk; otherwise the slots go to the best capped chunks.
         `lead_prior` (a share of the best score) is added to the opening chunk of each article."""
@@ -269,6 +306,8 @@ class Retriever:
             candidates.append(Passage.from_chunk(cid, found[0], found[1], score))
         if vector is not None:
             candidates = self._by_best_sentence(candidates, vector, sentence_weight)
+        if near is not None:
+            candidates = near(candidates)
         if lead_prior and candidates:
             bonus = lead_prior * candidates[0].score
             candidates = sorted((replace(p, score=p.score + bonus) if p.start == 0 else p for p in candidates),

@@ -151,7 +151,8 @@ def inside_credit(term: str, present: Collection[str], *, heads: bool = False) -
         return COMPOUND_CREDIT
     if heads and any(len(term) > len(w) >= COMPOUND_MIN and term.endswith(w) for w in present):
         return COMPOUND_CREDIT
-    if len(term) >= SPELLING_MIN and any(one_edit_apart(term, w) for w in present):
+    n = len(term)
+    if n >= SPELLING_MIN and any(one_edit_apart(term, w) for w in present if n - 1 <= len(w) <= n + 1):
         return COMPOUND_CREDIT
     return 0.0
 

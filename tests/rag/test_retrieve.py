@@ -7,7 +7,14 @@ import pytest
 from ingest import ingest_articles
 from rag.config import Settings
 from rag.errors import ConfigError
-from rag.relevance import IdfTable, _weighted_share, _word_share, lexical_idf, query_coverage
+from rag.relevance import (
+    IdfTable,
+    _weighted_share,
+    _word_share,
+    best_sentence_coverage,
+    lexical_idf,
+    query_coverage,
+)
 from rag.retrieve import (
     CONTEXT_CHARS,
     Filters,
@@ -87,6 +94,37 @@ def test_cap_yields_only_to_real_alternatives(store: Store) -> None:
     scores["c1"] = 0.5  # now c is an alternative to a's second chunk
     chosen = Retriever(store)._materialise(list(scores.items()), known, k=3, per_article=1)
     assert [p.chunk_id for p in chosen] == ["a1", "b1", "c1"]
+
+
+def test_a_chunk_holding_the_question_in_one_sentence_ranks_first(store: Store) -> None:
+    """Proximity: two chunks hold the same question words; one in a sentence, the other here and there."""
+    spread = "Der Hafen wird größer. Viele Schiffe kommen an. In Triest regnet es oft."
+    together = "Der Hafen von Triest wird größer. Viele Schiffe kommen an. Es regnet oft."
+    known = {cid: (text, {"article_id": cid[0], "start": 0, "end": len(text)})
+             for cid, text in (("a1", spread), ("b1", together))}
+    ranked = [("a1", 1.0), ("b1", 0.98)]
+    retriever = Retriever(store)
+    retriever.proximity_weight = 0.5
+    lexical = store.snapshot()[0]
+    question = "Wird der Hafen von Triest größer?"
+    near = retriever._proximity(question, ranked, known, 1.0, lexical)
+    assert near is not None
+    assert [p.chunk_id for p in retriever._materialise(ranked, known, k=2, per_article=1, near=near)] == ["b1", "a1"]
+    assert [p.chunk_id for p in retriever._materialise(ranked, known, k=2, per_article=1)] == ["a1", "b1"]
+    # Words of another language meet by chance; an untrusted lexical side or no weight: no proximity.
+    assert retriever._proximity("Is the port of Trieste growing bigger these days?", ranked, known, 1.0,
+                                lexical) is None
+    assert retriever._proximity(question, ranked, known, 0.0, lexical) is None
+    retriever.proximity_weight = 0.0
+    assert retriever._proximity(question, ranked, known, 1.0, lexical) is None
+
+
+def test_best_sentence_coverage_is_the_share_one_sentence_holds(indexed: Store) -> None:
+    lexical = indexed.lexical()
+    shares = best_sentence_coverage("Hafen Triest", ["Der Hafen wächst. Triest jubelt.", "Triest baut den Hafen.",
+                                                     "Wien feiert."], lexical)
+    assert shares[1] == pytest.approx(1.0) and shares[2] == 0.0
+    assert 0.0 < shares[0] < 1.0
 
 
 def _passage(text: str, start: int, end: int) -> Passage:
