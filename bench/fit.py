@@ -109,7 +109,7 @@ def main() -> None:
             for assistant in (product, untitled):
                 assistant.retriever.dense_weight = weight
         if "proximity" in fits:
-            weight = fit_fusion(asked, list(PROXIMITY_GRID), args.objective, "proximity_weight")
+            weight = fit_fusion(asked, list(PROXIMITY_GRID), args.objective, "proximity_weight", "proximity")
             for assistant in (product, untitled):
                 assistant.retriever.proximity_weight = weight
         corpora = small_corpora(home, settings, embedder, qa) if fits & {"prior", "judge"} else {}
@@ -140,8 +140,9 @@ def held_out(articles: Sequence[str], fit: Callable[[np.ndarray], Any], apply: C
 
 # --- fusion --------------------------------------------------------------------------------------------------
 def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float], objective: str = "both",
-               attribute: str = "dense_weight") -> float:
-    """The retriever's `attribute` (the dense weight, or the proximity weight) fitted on the grid."""
+               attribute: str = "dense_weight", name: str = "fusion") -> float:
+    """The retriever's `attribute` (the dense weight, or the proximity weight) fitted on the grid; emitted as
+    the fit `name`."""
     from rag.evaluate import holds
 
     ranks = np.zeros((len(grid), len(asked)))  # reciprocal rank of the gold passage in the first 10, else 0
@@ -152,7 +153,7 @@ def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float], objective: 
             rank = next((i for i, p in enumerate(passages, 1) if holds(q, p.article_id, p.start, p.end)), None)
             ranks[row, column] = 1 / rank if rank else 0.0
         if column % 100 == 99:
-            log(f"{attribute}: {column + 1}/{len(asked)} questions")
+            log(f"{name}: {column + 1}/{len(asked)} questions")
     articles = [q.article_id for _, q, _ in asked]
     languages = np.array([language for _, _, language in asked])
     counted = np.ones(len(asked), dtype=bool) if objective == "both" else languages == "de"
@@ -160,8 +161,7 @@ def fit_fusion(asked: list[tuple[Any, Any, str]], grid: list[float], objective: 
                       lambda best, test: [ranks[best, i] for i in np.flatnonzero(test)])
     chosen_rr = np.array(chosen)
     best = _smallest_tied(ranks[:, counted])
-    emit("fit", "fusion" if attribute == "dense_weight" else "proximity", grid=grid, objective=objective,
-         fitted_weight=grid[best],
+    emit("fit", name, grid=grid, objective=objective, fitted_weight=grid[best],
          held_out={lang: _rank_figures(chosen_rr[languages == lang]) for lang in ("de", "en")},
          in_sample={f"{w}": {lang: _rank_figures(ranks[i, languages == lang]) for lang in ("de", "en")}
                     for i, w in enumerate(grid)})

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from rag.text import SPELLING_MIN, one_edit_apart, terms
+from rag.text import misspelt_in, terms
 
 # How alike (difflib's ratio) a passage's stem must be to count as the name misspelt or inflected otherwise; the
 # dev questions' typos ("Bedigo", "Sheeshanks") lie at 0.92 and 0.95. Names of fewer than FUZZY_FROM characters
@@ -80,10 +80,8 @@ def _held(name: str, present: set[str]) -> bool:
 
 def _near(stem: str, present: set[str]) -> bool:
     """Whether a passage spells the name nearly so: alike by NEAR, or one edit from it where both retrieval and
-    term coverage read a typo (`rag.text.one_edit_apart`: "Lawrov" asked, "Lawrow" written, alike by only 0.83)."""
-    if difflib.get_close_matches(stem, present, n=1, cutoff=NEAR):
-        return True
-    return len(stem) >= SPELLING_MIN and any(one_edit_apart(stem, word) for word in present)
+    term coverage read a typo (`rag.text.misspelt_in`: "Lawrov" asked, "Lawrow" written, alike by only 0.83)."""
+    return bool(difflib.get_close_matches(stem, present, n=1, cutoff=NEAR)) or misspelt_in(stem, present)
 
 
 __all__ = ["missing_names", "question_names"]

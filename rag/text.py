@@ -151,10 +151,14 @@ def inside_credit(term: str, present: Collection[str], *, heads: bool = False) -
         return COMPOUND_CREDIT
     if heads and any(len(term) > len(w) >= COMPOUND_MIN and term.endswith(w) for w in present):
         return COMPOUND_CREDIT
+    return COMPOUND_CREDIT if misspelt_in(term, present) else 0.0
+
+
+def misspelt_in(term: str, present: Collection[str]) -> bool:
+    """Whether a present word is the stem spelled one edit apart, for stems of SPELLING_MIN letters or more
+    (shorter ones one letter apart are other words: "haus", "maus")."""
     n = len(term)
-    if n >= SPELLING_MIN and any(one_edit_apart(term, w) for w in present if n - 1 <= len(w) <= n + 1):
-        return COMPOUND_CREDIT
-    return 0.0
+    return n >= SPELLING_MIN and any(one_edit_apart(term, w) for w in present if n - 1 <= len(w) <= n + 1)
 
 
 def one_edit_apart(a: str, b: str) -> bool:
