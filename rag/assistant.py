@@ -34,6 +34,7 @@ from rag.store import Store
 from rag.text import terms
 from rag.timeline import (
     TIMELINE_ARTICLES,
+    TIMELINE_MIN_STEPS,
     asks_for_timeline,
     digest_drafts,
     sentence_day,
@@ -312,11 +313,20 @@ class Assistant:
 
         similarity = sentence_similarity(self.retriever, request.retrieval)
         drafts = timeline_drafts(request.query, passages, self._idf(request), similarity, request.language, on_topic)
+        if len(drafts) < TIMELINE_MIN_STEPS:
+            return self._plain(request)
         body, citations, claims = render(drafts, passages, separator="\n")
         request.timings["answer"] = time.perf_counter() - clock
         text = f"{self._text(request, 'timeline')}\n{body}" if citations else self._text(request, "nothing")
         return Answer(text, bool(citations), citations, request.question, "extractive", (), request.timings,
                       period=request.scope.period, claims=claims)
+
+    def _plain(self, request: Request) -> Answer:
+        """The ordinary answer to a question that asked for a timeline the corpus has no two dated steps for: the
+        same search (without the timeline words, which name no topic), passages no longer one per article."""
+        plain = self._resolve(replace(request, timeline=False, retrieval=None))
+        plain.base, plain.query = timeline_query(plain.base), timeline_query(plain.query)
+        return self._reply(self._retrieve(plain))
 
     def _digest(self, request: Request) -> Answer:
         """What the period's articles report (see `Retriever.reported_in`), one dated sentence each."""

@@ -26,6 +26,9 @@ from rag.when import mentioned_dates
 _TIMELINE_WORDS = ("entwickelt entwickelte Entwicklung Chronologie chronologisch Verlauf verlief Zeitleiste Zeitstrahl "
                    "timeline chronology develop developed development evolve evolved")
 TIMELINE_ARTICLES = 8  # at most this many dated steps: a timeline longer than a screen is a list to read
+# A timeline shows how something went from one article to the next: with fewer dated steps than this it is an
+# ordinary answer ("Wie verlief das Gespräch?" asked of one article wants how the talks went, not a list of one).
+TIMELINE_MIN_STEPS = 2
 
 
 @lru_cache(maxsize=1)
@@ -105,5 +108,5 @@ def sentence_day(sentence: str, published: str) -> date | None:
     return days[0].since if days else reference
 
 
-__all__ = ["TIMELINE_ARTICLES", "asks_for_timeline", "digest_drafts", "sentence_day", "timeline_drafts",
-           "timeline_query"]
+__all__ = ["TIMELINE_ARTICLES", "TIMELINE_MIN_STEPS", "asks_for_timeline", "digest_drafts", "sentence_day",
+           "timeline_drafts", "timeline_query"]

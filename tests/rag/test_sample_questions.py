@@ -139,3 +139,11 @@ def test_llm_answer_in_english_is_checked_by_meaning(assistant: Assistant) -> No
     assert "Romania and Bulgaria. [1]" in answer.text
     assert "sanctions. [?]" in answer.text
     assert "Rumänien und Bulgarien" in answer.citations[0].quote
+
+
+def test_how_the_talks_went_is_no_timeline_of_one_article(assistant: Assistant) -> None:
+    """'verlief' asks for a timeline; the corpus holds one dated article, so no two steps: the ordinary answer,
+    which quotes Blinken's word for the talks, instead of a 'timeline' of one line."""
+    answer = assistant.answer("Wie verlief das Gespräch?")
+    assert answer.answered and not answer.text.startswith("Verlauf nach Datum")
+    assert '"offen"' in answer.text
