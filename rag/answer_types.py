@@ -54,11 +54,14 @@ ANSWER_TYPES: list[AnswerType] = [
      _pattern(r"\d|\b(eins|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|hundert|tausend|Million|Milliard)",
               re.I)),
     # "Was sagte X?" asks for a statement: sentences that report speech (a speech verb or a quotation). One that
-    # reports none ("Die Stellvertreter von Blinken haben sich getroffen") answers it only in part.
+    # reports none ("Die Stellvertreter von Blinken haben sich getroffen") answers it only in part. A quotation
+    # may run on over a sentence's end (Selenskyj's two-sentence quote): opened and not closed, or closed and
+    # not opened, it is one all the same.
     AnswerType(re.compile(r"\b(was|wie) (sagte|sagt|meinte|meint|erklärte|erklärt|betonte|betont|antwortete|reagierte|"
                 r"äußerte|entgegnete)\b", re.I),
      _pattern(r"\b(sagte|sagt|betonte|erklärte|sprach|nannte|meinte|kündigte|warnte|bekräftigte|versprach|"
-              r"räumte|entgegnete|antwortete)\b|[„\"«].{8,}[“\"»]"), lacking=0.6),
+              r"räumte|entgegnete|antwortete)\b|[„\"«].{8,}[“\"»]"
+              r"|(?:^|[\s(])[„\"«](?=\w)[^“\"»]{8,}$|^[^„\"«]{8,}[“\"»]\W*$"), lacking=0.6),
     AnswerType(re.compile(r"^\s*(wo|wohin|woher|where)\b", re.I),
      _pattern(r"\b(in|nach|aus|bei|im)\s+[A-ZÄÖÜ][a-zäöüß]+")),
     # "Wie geht es weiter?" asks what comes next: a sentence naming a later day than its article's. No dev question

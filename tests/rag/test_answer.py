@@ -10,7 +10,7 @@ import pytest
 
 from ingest import ingest, ingest_articles
 from rag import Answer, Article, Assistant, Settings
-from rag.answer_types import names_a_later_day
+from rag.answer_types import answer_type_bonus, names_a_later_day
 from rag.errors import ConfigError, InputError
 from rag.extractive import candidate_sentences, refers_back, select_sentences
 from rag.periods import AppliedPeriod, apply_period, read_in_the_archive
@@ -429,3 +429,15 @@ def test_to_dict_is_the_json_contract(assistant: Assistant) -> None:
     assert {"question", "answer", "answered", "citations"} <= set(data)
     assert set(data["citations"][0]) >= {"n", "article_id", "title", "source", "published", "url", "quote",
                                          "chunk_id", "start", "end", "score"}
+
+
+@pytest.mark.parametrize(("sentence", "quotes"), [
+    ('Selenskyj erinnerte, "die großen Mächte, dass es kein kleines Eindringen gibt.', True),  # runs on
+    ('Genauso wenig wie es wenige Opfer gibt."', True),  # the end of a quotation begun before
+    ("„Wir bitten Russland erneut, das Richtige zu tun.", True),
+    ('Die Zeitung "Times" schrieb das.', False),  # a quoted name is no statement
+    ("Die Stellvertreter haben sich getroffen.", False),
+])
+def test_a_quotation_split_over_sentences_still_reports_speech(sentence: str, quotes: bool) -> None:
+    bonus, factor = answer_type_bonus("Was sagte Selenskyj?", sentence)
+    assert (bonus > 0) is quotes and (factor == 1.0) is quotes
