@@ -45,22 +45,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (
-    CONTEXTS,
-    DISTRACTORS,
-    QUESTIONS,
-    QUESTIONS_EN,
-    data_files,
-    embedder_for,
     emit,
-    ensure_index,
-    home_dir,
-    indexer,
     log,
     parser,
-    quiet,
-    settings_for,
 )
-from bench.quality import QueryMemo, english_questions, small_corpora, small_evidence, untitled_assistant
+from bench.quality import dev_assistants, small_corpora, small_evidence
 
 FOLDS = 5
 GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0)
@@ -87,23 +76,10 @@ def main() -> None:
     fits = {f.strip() for f in args.fits.split(",") if f.strip()}
     if fits - set(FITS):
         p.error(f"unknown fit(s): {', '.join(sorted(fits - set(FITS)))}")
-    questions_path, contexts_path, distractors_path, english_path = data_files(
-        args.data, QUESTIONS, CONTEXTS, DISTRACTORS, QUESTIONS_EN)
-    quiet()
-
-    from rag.evaluate import distractor_articles, eval_assistant, gold_questions, qa_articles, read_jsonl
-
-    qa, where = qa_articles(read_jsonl(contexts_path))
-    distractors = distractor_articles(read_jsonl(distractors_path))
-    german = gold_questions(read_jsonl(questions_path), where)
-    english = english_questions(english_path)
-    with home_dir(args.home, "quality") as home:
-        settings = settings_for(home / "product", collection="eval")
-        embedder = QueryMemo(embedder_for(settings))
-        product = eval_assistant(settings.home, settings, embedder)
-        ensure_index(product.store, qa + distractors, indexer, name="product")
-        untitled = untitled_assistant(home, settings, embedder, qa, distractors)
-        asked = [(product, q, "de") for q in german] + [(untitled, q, "en") for q in english]
+    with dev_assistants(args.data, args.home) as dev:
+        product, untitled, settings, embedder, qa = dev.product, dev.untitled, dev.settings, dev.embedder, dev.qa
+        home = dev.home
+        asked = [(product, q, "de") for q in dev.german] + [(untitled, q, "en") for q in dev.english]
         if "fusion" in fits:
             weight = fit_fusion(asked, grid, args.objective)
             for assistant in (product, untitled):

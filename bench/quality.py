@@ -31,6 +31,8 @@ import hashlib
 import json
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -346,6 +348,41 @@ def floor_tradeoff(assistant: Any, questions: list[Any]) -> dict[str, Any]:
         "answered_answerable": {f"{t:.2f}": round(float(np.mean(answerable >= t)), 3) for t in floors},
         "answered_unanswerable": {f"{t:.2f}": round(float(np.mean(unanswerable >= t)), 3) for t in floors},
     }
+
+
+@dataclass
+class DevAssistants:
+    """The quality bench's two indexes and the dev questions asked of them."""
+    home: Path
+    settings: Any
+    embedder: Any
+    qa: list[Any]  # the XQuAD articles
+    product: Any  # assistant over the product index (German questions)
+    untitled: Any  # assistant over the title-less index (English questions)
+    german: list[Any]
+    english: list[Any]
+
+
+@contextlib.contextmanager
+def dev_assistants(data: Path, home: Path | None) -> Iterator[DevAssistants]:
+    """The indexes of bench/quality.py under `home` (built when missing) and the dev questions."""
+    questions_path, contexts_path, distractors_path, english_path = data_files(
+        data, QUESTIONS, CONTEXTS, DISTRACTORS, QUESTIONS_EN)
+    quiet()
+
+    from rag.evaluate import distractor_articles, eval_assistant, gold_questions, qa_articles, read_jsonl
+
+    qa, where = qa_articles(read_jsonl(contexts_path))
+    distractors = distractor_articles(read_jsonl(distractors_path))
+    with home_dir(home, "quality") as root:
+        settings = settings_for(root / "product", collection="eval")
+        embedder = QueryMemo(embedder_for(settings))
+        product = eval_assistant(settings.home, settings, embedder)
+        ensure_index(product.store, qa + distractors, indexer, name="product")
+        untitled = untitled_assistant(root, settings, embedder, qa, distractors)
+        yield DevAssistants(root, settings, embedder, qa, product, untitled,
+                            gold_questions(read_jsonl(questions_path), where), english_questions(english_path))
+
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -12,7 +13,7 @@ from ingest import ingest, ingest_articles
 from rag import Answer, Article, Assistant, Settings
 from rag.answer_types import answer_type_bonus, names_a_later_day
 from rag.errors import ConfigError, InputError
-from rag.extractive import candidate_sentences, refers_back, select_sentences
+from rag.extractive import Signals, candidate_sentences, refers_back, select_sentences, word_score
 from rag.periods import AppliedPeriod, apply_period, read_in_the_archive
 from rag.retrieve import Passage
 from tests.articles import bahn
@@ -441,3 +442,11 @@ def test_to_dict_is_the_json_contract(assistant: Assistant) -> None:
 def test_a_quotation_split_over_sentences_still_reports_speech(sentence: str, quotes: bool) -> None:
     bonus, factor = answer_type_bonus("Was sagte Selenskyj?", sentence)
     assert (bonus > 0) is quotes and (factor == 1.0) is quotes
+
+
+def test_word_score_combines_the_signals_as_documented() -> None:
+    plain = Signals(0, 0, 40, (("blinken", 0.5),), type_bonus=0.12, lead=True)
+    assert word_score(plain) == pytest.approx(0.5 + 0.12 + 0.3 + 0.08)  # share, answer type, rank 0, lead
+    assert word_score(replace(plain, fragment=True)) == pytest.approx((0.5 + 0.12) / 2 + 0.3 + 0.08)
+    lacking = Signals(1, 0, 40, (("blinken", 0.5),), type_factor=0.6, introduces=True)
+    assert word_score(lacking) == pytest.approx((0.5 + 0.3 / 2) * 0.6 + 0.12)  # the introduction after the factor
