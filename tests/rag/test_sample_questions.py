@@ -147,3 +147,10 @@ def test_how_the_talks_went_is_no_timeline_of_one_article(assistant: Assistant) 
     answer = assistant.answer("Wie verlief das Gespräch?")
     assert answer.answered and not answer.text.startswith("Verlauf nach Datum")
     assert '"offen"' in answer.text
+
+
+def test_how_long_the_meeting_lasted_reads_on_to_the_duration(assistant: Assistant) -> None:
+    """The best sentence by words names the meeting; the one after it tells how long the talks took and is weighed
+    before the sentences elsewhere that merely name a Treffen."""
+    answer = assistant.answer("Wie lange dauerte das Treffen?")
+    assert answer.answered and "Nach eineinhalb Stunden" in answer.text
