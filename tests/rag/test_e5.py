@@ -93,16 +93,26 @@ def test_same_best_paragraph_as_the_engine_for_the_dev_questions(converted: Sent
     assert agreement >= 0.95
 
 
+# Where the CPU has no bfloat16 of its own, torch emulates it (the default is then float32): the dev check reads
+# the questions of this many paragraphs there (58 questions), not all 48 (142 s → 56 s on an AVX2-only EPYC).
+EMULATED_BF16_PARAGRAPHS = 12
+
+
 def test_bfloat16_vectors_agree_with_float32(converted: SentenceTransformerEmbedder, model_cache: Path) -> None:
     """bfloat16 arithmetic (the default where the CPU has it) changes vectors by rounding only: cosine to the
     float32 ones above 0.9999, the same best paragraph for nearly every dev question."""
     half = SentenceTransformerEmbedder(DEFAULT_MODEL, cache=model_cache, precision="bfloat16")
     paragraphs = sample_paragraphs()
     assert ((half.encode_passages(paragraphs) * converted.encode_passages(paragraphs)).sum(axis=1) > 0.9999).all()
-    contexts = [json.loads(line)["text"] for line in shared_data("xquad_de_dev_contexts.jsonl").open()]
-    questions = [json.loads(line)["question"] for line in shared_data("xquad_de_dev_questions.jsonl").open()]
-    best = [(e.encode_queries(questions) @ e.encode_passages(contexts).T).argmax(axis=1) for e in (half, converted)]
-    assert float(np.mean(best[0] == best[1])) >= 0.98
+    contexts = [json.loads(line) for line in shared_data("xquad_de_dev_contexts.jsonl").open()]
+    if resolve_precision("auto") != "bfloat16":
+        contexts = contexts[:EMULATED_BF16_PARAGRAPHS]
+    asked = {c["context_id"] for c in contexts}
+    questions = [q["question"] for q in map(json.loads, shared_data("xquad_de_dev_questions.jsonl").open())
+                 if q["context_id"] in asked]
+    texts = [c["text"] for c in contexts]
+    best = [(e.encode_queries(questions) @ e.encode_passages(texts).T).argmax(axis=1) for e in (half, converted)]
+    assert len(questions) >= 50 and float(np.mean(best[0] == best[1])) >= 0.98
 
 
 def test_precision_auto_is_bfloat16_only_where_the_cpu_has_it() -> None:
