@@ -323,10 +323,8 @@ class Assistant:
 
     def _plain(self, request: Request) -> Answer:
         """The ordinary answer to a question that asked for a timeline the corpus has no two dated steps for: the
-        same search (without the timeline words, which name no topic), passages no longer one per article."""
-        plain = self._resolve(replace(request, timeline=False, retrieval=None))
-        plain.base, plain.query = timeline_query(plain.base), timeline_query(plain.query)
-        return self._reply(self._retrieve(plain))
+        query as resolved (without the timeline words, which name no topic), passages no longer one per article."""
+        return self._reply(self._retrieve(replace(request, timeline=False, retrieval=None)))
 
     def _digest(self, request: Request) -> Answer:
         """What the period's articles report (see `Retriever.reported_in`), one dated sentence each."""
